@@ -1,0 +1,1 @@
+"""Adapters: the outside world (store settings, CLI, reader, PKI, HTTP, Kafka)."""

@@ -1,0 +1,166 @@
+"""The composition root: the one place that turns settings into concrete adapters.
+
+Settings come from the command line or the environment:
+
+- ``ZORGID_DATA_DIR`` (default ``./data``): the SQLite event store
+  ``events.sqlite3`` and the cipher key file ``cipher.key`` live here.
+- ``ZORGID_DATABASE_URL=postgresql://user:pw@host:port/db[?schema=s]``: store the
+  events in PostgreSQL instead.
+- ``ZORGID_CIPHER_KEY``: the AES key (base64) instead of the key file.
+- ``ZORGID_CARD_PRICE_CENTS``, ``ZORGID_SHIPPING_CENTS``, ``ZORGID_VAT_RATE_BP``: prices.
+- ``ZORGID_MANAGERS_HOLD_NO_CARD`` (default ``true``): rule R12.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from eventsourcing.cryptography import AESCipher
+
+from domain.application import CardLifecycle, Policy
+from domain.clock import Clock
+from domain.errors import DomainError
+from domain.order import Pricing
+
+EVENTS_FILE = "events.sqlite3"
+KEY_FILE = "cipher.key"
+DEFAULT_DATA_DIR = "./data"
+
+
+class ConfigurationError(DomainError):
+    def __init__(self, message: str) -> None:
+        super().__init__("configuration_error", message)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path(DEFAULT_DATA_DIR)
+    database_url: str | None = None
+    cipher_key: str | None = field(default=None, repr=False)
+    pricing: Pricing = Pricing()
+    policy: Policy = Policy()
+
+    @classmethod
+    def from_env(
+        cls, data_dir: str | Path | None = None, environ: Mapping[str, str] | None = None
+    ) -> Settings:
+        env = os.environ if environ is None else environ
+        directory = Path(data_dir or env.get("ZORGID_DATA_DIR") or DEFAULT_DATA_DIR)
+        try:
+            pricing = Pricing(
+                unit_price_cents=int(env.get("ZORGID_CARD_PRICE_CENTS", "7500")),
+                shipping_cents=int(env.get("ZORGID_SHIPPING_CENTS", "695")),
+                vat_rate_bp=int(env.get("ZORGID_VAT_RATE_BP", "2100")),
+            )
+        except ValueError:
+            raise ConfigurationError(
+                "ZORGID_CARD_PRICE_CENTS, ZORGID_SHIPPING_CENTS and ZORGID_VAT_RATE_BP "
+                "must be whole numbers"
+            ) from None
+        exclusive = env.get("ZORGID_MANAGERS_HOLD_NO_CARD", "true").strip().lower()
+        if exclusive not in ("true", "false", "1", "0", "yes", "no"):
+            raise ConfigurationError("ZORGID_MANAGERS_HOLD_NO_CARD must be true or false")
+        return cls(
+            data_dir=directory,
+            database_url=env.get("ZORGID_DATABASE_URL") or None,
+            cipher_key=env.get("ZORGID_CIPHER_KEY") or None,
+            pricing=pricing,
+            policy=Policy(managers_hold_no_card=exclusive in ("true", "1", "yes")),
+        )
+
+    @property
+    def events_path(self) -> Path:
+        return self.data_dir / EVENTS_FILE
+
+    @property
+    def key_path(self) -> Path:
+        return self.data_dir / KEY_FILE
+
+    def resolved_cipher_key(self) -> str | None:
+        if self.cipher_key:
+            return self.cipher_key
+        if self.key_path.exists():
+            return self.key_path.read_text().strip()
+        return None
+
+    def store_env(self) -> dict[str, str]:
+        """The eventsourcing library's settings for the configured store."""
+        if self.database_url:
+            env = postgres_env(self.database_url)
+        else:
+            env = {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.events_path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        key = self.resolved_cipher_key()
+        if key:
+            # Personal data at rest: the library encrypts each event's state with
+            # AES-GCM. Naming the topic avoids its pycryptodome default.
+            env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+            env["CIPHER_KEY"] = key
+        return env
+
+
+def postgres_env(url: str) -> dict[str, str]:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("postgresql", "postgres") or not parsed.path.strip("/"):
+        raise ConfigurationError(
+            "ZORGID_DATABASE_URL must look like postgresql://user@host:5432/database"
+        )
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parsed.path.strip("/")),
+        "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parsed.port or 5432),
+        "POSTGRES_USER": unquote(parsed.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+    }
+    schema = parse_qs(parsed.query).get("schema")
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema[0]
+    return env
+
+
+def open_lifecycle(settings: Settings, clock: Clock | None = None) -> CardLifecycle:
+    if not settings.database_url and not settings.data_dir.is_dir():
+        raise ConfigurationError(
+            f"no data directory at {settings.data_dir}; create it with: "
+            f"zorgid init --data-dir {settings.data_dir}"
+        )
+    return CardLifecycle(
+        env=settings.store_env(), clock=clock, pricing=settings.pricing, policy=settings.policy
+    )
+
+
+def init_data_dir(settings: Settings) -> bool:
+    """Create the data directory with a fresh key file readable by its owner only.
+
+    Returns False when it was already initialised. Never replaces an existing key
+    (that would make the stored events unreadable) and never adds a key to a store
+    that already holds unencrypted events."""
+    directory = settings.data_dir
+    if settings.key_path.exists():
+        return False
+    if settings.events_path.exists() and settings.events_path.stat().st_size > 0:
+        app = CardLifecycle(env=settings.store_env())
+        try:
+            if app.head() > 0:
+                raise ConfigurationError(
+                    f"{settings.events_path} already holds events without encryption; "
+                    "a key cannot be added afterwards"
+                )
+        finally:
+            app.close()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = AESCipher.create_key(num_bytes=32)
+    # O_EXCL: two concurrent inits cannot both write a key; mode 0600 from the start.
+    fd = os.open(settings.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return True

@@ -1,0 +1,568 @@
+"""CardLifecycle: the application. One method per command; each loads, asks the
+aggregates (which enforce their own rules), and saves everything that must change
+together in one atomic ``save`` call."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ParamSpec, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from domain.base import event_type, natural_id
+from domain.card import (
+    Card,
+    CardStatus,
+    IssuedCertificate,
+    RevocationReason,
+)
+from domain.clock import Clock, SystemClock
+from domain.errors import ConcurrencyConflict, InvalidValue, NotAllowed, NotFound, RuleViolation
+from domain.identity import Actor, CardSerial, CardType, Ura, UziNumber, UziPass
+from domain.mandate import Mandate
+from domain.order import BlankCardOrder, Pricing
+from domain.person import Person
+from domain.practice import ManagerRole, Practice, PracticeKind
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+A = TypeVar("A", bound=Aggregate)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True)
+class Policy:
+    # R12: a manager cannot hold an active card and a cardholder cannot become a
+    # manager. The current ZORG-ID policy; configurable, on by default.
+    managers_hold_no_card: bool = True
+
+
+@dataclass(frozen=True)
+class CreationStarted:
+    card_id: UUID
+    job_id: UUID
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One entry of the notification log, decoded, for auditors."""
+
+    position: int
+    type: str
+    topic: str
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    actor: dict[str, Any]
+    payload: dict[str, Any]
+
+
+_BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
+
+MAX_ATTEMPTS = 5
+
+
+def command(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a command with optimistic concurrency: when another writer saved the
+    same aggregate first, reload and decide again; after a few tries, give up
+    with a clear conflict error. Nothing is appended by a refused attempt."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return method(*args, **kwargs)
+            except IntegrityError:
+                log.info("%s lost a concurrent write (attempt %d)", method.__name__, attempt)
+                if attempt == MAX_ATTEMPTS:
+                    raise ConcurrencyConflict() from None
+                time.sleep(random.uniform(0, 0.01 * attempt))
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+class CardLifecycle(Application[UUID]):
+    """The ZORG-ID Smartcard lifecycle (DESIGN.md section 3)."""
+
+    name = "CardLifecycle"
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        clock: Clock | None = None,
+        pricing: Pricing | None = None,
+        policy: Policy | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.clock: Clock = clock or SystemClock()
+        self.pricing = pricing or Pricing()
+        self.policy = policy or Policy()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # loading
+
+    def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(aggregate, cls)
+        return aggregate
+
+    def _load(self, cls: type[A], aggregate_id: UUID, code: str, message: str) -> A:
+        aggregate = self._find(cls, aggregate_id)
+        if aggregate is None:
+            raise NotFound(code, message)
+        return aggregate
+
+    def get_practice(self, ura: str) -> Practice:
+        ura = Ura(ura)
+        return self._load(
+            Practice, Practice.create_id(ura), "practice_not_found",
+            f"no practice with URA {ura} is registered",
+        )
+
+    def _find_practice(self, ura: str) -> Practice | None:
+        return self._find(Practice, Practice.create_id(ura))
+
+    def _registered_practice(self, ura: str) -> Practice:
+        """For rules that need a registered practice (R3, R9): a refusal, not a 404."""
+        practice = self._find_practice(ura)
+        if practice is None:
+            raise RuleViolation(
+                "practice_not_registered",
+                f"the practice with URA {ura} is not registered for ZORG-ID; "
+                "its representative registers it first",
+            )
+        return practice
+
+    def get_card(self, card_id: UUID) -> Card:
+        return self._load(Card, card_id, "card_not_found", "there is no card with that id")
+
+    def get_card_by_serial(self, serial: str) -> Card:
+        serial = CardSerial(serial)
+        return self._load(
+            Card, Card.create_id(serial), "card_not_found",
+            f"no blank card with serial {serial} has been shipped",
+        )
+
+    def get_order(self, order_id: UUID) -> BlankCardOrder:
+        return self._load(BlankCardOrder, order_id, "order_not_found", "there is no such order")
+
+    def get_mandate(self, mandate_id: UUID) -> Mandate:
+        return self._load(Mandate, mandate_id, "mandate_not_found", "there is no such mandate")
+
+    def find_person(self, uzi_number: str) -> Person | None:
+        return self._find(Person, Person.create_id(uzi_number))
+
+    def _person(self, uzi_number: str, actor: Actor, now: datetime) -> Person:
+        return self.find_person(uzi_number) or Person.identify(uzi_number, actor, now)
+
+    def _authenticated(self, by: UziPass) -> tuple[Actor, datetime]:
+        now = self.clock.now()
+        by.check_usable(now)
+        return by.actor(), now
+
+    # practices (R1, R2, R12)
+
+    @command
+    def register_practice(
+        self, ura: str, name: str, kind: str, representative: UziPass
+    ) -> UUID:
+        ura, practice_kind = Ura(ura), PracticeKind.parse(kind)
+        actor, now = self._authenticated(representative)
+        if representative.card_type not in (CardType.CARE_PROVIDER, CardType.NAMED_EMPLOYEE):
+            raise NotAllowed(
+                "uzi_card_type_not_allowed",
+                "register a practice with a personal UZI pass (zorgverlenerpas or "
+                "medewerkerpas op naam)",
+            )
+        if representative.ura != ura:
+            raise NotAllowed(
+                "ura_mismatch",
+                f"your UZI pass belongs to URA {representative.ura}, not {ura} (R1)",
+            )
+        if self._find_practice(ura) is not None:
+            raise RuleViolation(
+                "practice_already_registered", f"the practice with URA {ura} is already registered"
+            )
+        person = self._person(representative.uzi_number, actor, now)
+        self._check_may_become_manager(person, now)
+        practice = Practice.register(ura, name, practice_kind, actor, now)
+        person.assign_manager_role(ura, ManagerRole.ADMINISTRATOR.value, actor, now)
+        self.save(practice, person)
+        return practice.id
+
+    def _check_may_become_manager(self, person: Person, now: datetime) -> None:
+        if self.policy.managers_hold_no_card and person.current_card(now) is not None:
+            raise RuleViolation(
+                "cardholder_cannot_be_manager",
+                "someone who holds a ZORG-ID smartcard cannot be administrator or beheerder; "
+                "revoke the card first (R12)",
+            )
+
+    @command
+    def appoint_manager(
+        self, ura: str, uzi_number: str, name: str, role: str, by: UziPass
+    ) -> None:
+        uzi_number, manager_role = UziNumber(uzi_number), ManagerRole.parse(role)
+        actor, now = self._authenticated(by)
+        practice = self.get_practice(ura)
+        practice.appoint_manager(uzi_number, name, manager_role, actor, now)
+        person = self._person(uzi_number, actor, now)
+        self._check_may_become_manager(person, now)
+        person.assign_manager_role(practice.ura, manager_role.value, actor, now)
+        self.save(practice, person)
+
+    @command
+    def dismiss_manager(self, ura: str, uzi_number: str, by: UziPass) -> None:
+        uzi_number = UziNumber(uzi_number)
+        actor, now = self._authenticated(by)
+        practice = self.get_practice(ura)
+        practice.dismiss_manager(uzi_number, actor, now)
+        person = self._person(uzi_number, actor, now)
+        person.remove_manager_role(practice.ura, actor, now)
+        self.save(practice, person)
+
+    # blank card orders (R10)
+
+    @command
+    def place_order(self, ura: str, quantity: int, idempotency_key: str, by: UziPass) -> UUID:
+        actor, now = self._authenticated(by)
+        practice = self.get_practice(ura)
+        practice.check_is_manager(actor)
+        order = BlankCardOrder.place(
+            Ura(ura), quantity, self.pricing, idempotency_key, actor, now
+        )
+        existing = self._find(BlankCardOrder, order.id)
+        if existing is not None:
+            if existing.quantity != quantity:
+                raise RuleViolation(
+                    "idempotency_key_reused",
+                    "this idempotency key was used for a different order",
+                )
+            return existing.id  # the same request again: the same order, nothing appended
+        self.save(order)
+        return order.id
+
+    @command
+    def ship_order(self, order_id: UUID, card_serials: list[str], by: Actor) -> None:
+        serials = [CardSerial(s) for s in card_serials]
+        now = self.clock.now()
+        order = self.get_order(order_id)
+        order.ship(serials, by, now)
+        for serial in serials:
+            if self._find(Card, Card.create_id(serial)) is not None:
+                raise RuleViolation(
+                    "card_serial_already_shipped", f"card {serial} has already been shipped"
+                )
+        cards = [Card.ship(s, order.id, Ura(order.practice_ura), by, now) for s in serials]
+        self.save(order, *cards)
+
+    @command
+    def cancel_order(self, order_id: UUID, reason: str, by: UziPass) -> None:
+        actor, now = self._authenticated(by)
+        order = self.get_order(order_id)
+        self.get_practice(order.practice_ura).check_is_manager(actor)
+        order.cancel(" ".join(reason.split())[:200], actor, now)
+        self.save(order)
+
+    # card creation and personalisation (R3, R4, R5, R12)
+
+    @command
+    def start_card_creation(self, card_serial: str, by: UziPass) -> CreationStarted:
+        actor, now = self._authenticated(by)  # R3: still valid, not revoked
+        if by.card_type is not CardType.NAMED_EMPLOYEE:
+            raise NotAllowed(
+                "uzi_pass_not_named_employee",
+                "a ZORG-ID card is created with your own UZI-medewerkerspas op naam "
+                f"(card type N); this is a card of type {by.card_type.value}",
+            )
+        self._registered_practice(by.ura)
+        card = self.get_card_by_serial(card_serial)
+        person = self.find_person(by.uzi_number)
+        if self.policy.managers_hold_no_card and person is not None and person.is_manager():
+            raise RuleViolation(
+                "manager_cannot_hold_card",
+                "an administrator or beheerder cannot create a ZORG-ID smartcard (R12)",
+            )
+        job_id = natural_id("personalisation-job", card.id, card.version + 1)
+        card.start_creation(by, job_id, actor, now)
+        self.save(card)
+        return CreationStarted(card.id, job_id)
+
+    def certificate_validity(self, card_id: UUID) -> tuple[datetime, datetime]:
+        """The notBefore and notAfter the card CA must put in this card's certificates (R4)."""
+        return self.get_card(card_id).certificate_validity(self.clock.now())
+
+    @command
+    def record_certificates_issued(
+        self,
+        card_id: UUID,
+        job_id: UUID,
+        certificates: list[IssuedCertificate],
+        not_before: datetime,
+        by: Actor,
+    ) -> None:
+        card = self.get_card(card_id)
+        card.record_certificates(job_id, certificates, not_before, by, self.clock.now())
+        self.save(card)
+
+    @command
+    def activate_card(self, card_id: UUID, job_id: UUID, by: Actor) -> None:
+        now = self.clock.now()
+        card = self.get_card(card_id)
+        card.activate(job_id, by, now)
+        assert card.holder_uzi_number is not None and card.expires_at is not None
+        person = self._person(card.holder_uzi_number, by, now)
+        if self.policy.managers_hold_no_card and person.is_manager():
+            raise RuleViolation(
+                "manager_cannot_hold_card",
+                "the holder became administrator or beheerder during personalisation (R12)",
+            )
+        superseded: Card | None = None
+        previous_id = person.current_card(now)
+        if previous_id is not None and previous_id != card.id:
+            # R5: one active card per UZI number; the old one goes in the same save.
+            superseded = self.get_card(previous_id)
+            if superseded.status_at(now) in (CardStatus.ACTIVE, CardStatus.SUSPENDED):
+                superseded.revoke(RevocationReason.SUPERSEDED, by, now)
+        person.set_active_card(card.id, card.expires_at, by, now)
+        self.save(card, superseded, person)
+
+    @command
+    def record_personalisation_failure(
+        self, card_id: UUID, job_id: UUID, step: str, detail: str, by: Actor
+    ) -> None:
+        card = self.get_card(card_id)
+        card.fail_personalisation(job_id, step, detail, by, self.clock.now())
+        self.save(card)
+
+    # links and guest use (R7, R8)
+
+    def _linked_practices(self, card: Card) -> list[Practice]:
+        return [self.get_practice(ura) for ura in sorted(card.links)]
+
+    def _check_holder_or_manager(self, card: Card, actor: Actor) -> None:
+        if card.is_holder(actor):
+            return
+        if any(p.is_manager(actor.uzi_number) for p in self._linked_practices(card)):
+            return
+        raise NotAllowed(
+            "not_holder_or_manager",
+            "only the holder, or an administrator or beheerder of a practice the card is "
+            "linked to, may do this",
+        )
+
+    @command
+    def link_card(self, card_id: UUID, ura: str, by: UziPass) -> None:
+        actor, now = self._authenticated(by)
+        card = self.get_card(card_id)
+        practice = self.get_practice(ura)
+        practice.check_is_manager(actor)
+        card.link(Ura(ura), actor, now)
+        self.save(card)
+
+    @command
+    def unlink_card(self, card_id: UUID, ura: str, by: UziPass) -> None:
+        actor, now = self._authenticated(by)
+        card = self.get_card(card_id)
+        practice = self.get_practice(ura)
+        if not card.is_holder(actor):
+            practice.check_is_manager(actor)
+        card.unlink(Ura(ura), actor, now)
+        self.save(card)
+
+    @command
+    def grant_guest_use(
+        self, card_id: UUID, host_ura: str, starts_on: date, ends_on: date, by: UziPass
+    ) -> UUID:
+        actor, now = self._authenticated(by)
+        card = self.get_card(card_id)
+        self.get_practice(host_ura).check_is_manager(actor)
+        guest_use_id = natural_id("guest-use", card.id, card.version + 1)
+        card.grant_guest_use(guest_use_id, Ura(host_ura), starts_on, ends_on, actor, now)
+        self.save(card)
+        return guest_use_id
+
+    @command
+    def end_guest_use(self, card_id: UUID, guest_use_id: UUID, by: UziPass) -> None:
+        actor, now = self._authenticated(by)
+        card = self.get_card(card_id)
+        self.get_practice(card.guest_use(guest_use_id).host_ura).check_is_manager(actor)
+        card.end_guest_use(guest_use_id, actor, now)
+        self.save(card)
+
+    # suspension and revocation (R6, R13)
+
+    @command
+    def suspend_card(self, card_id: UUID, reason: str, by: UziPass) -> None:
+        actor, now = self._authenticated(by)
+        card = self.get_card(card_id)
+        self._check_holder_or_manager(card, actor)
+        card.suspend(reason, actor, now)
+        self.save(card)
+
+    @command
+    def resume_card(self, card_id: UUID, by: UziPass) -> None:
+        actor, now = self._authenticated(by)
+        card = self.get_card(card_id)
+        if not any(p.is_manager(actor.uzi_number) for p in self._linked_practices(card)):
+            raise NotAllowed(
+                "not_manager",
+                "only an administrator or beheerder of a practice the card is linked to may "
+                "resume it",
+            )
+        card.resume(actor, now)
+        self.save(card)
+
+    @command
+    def revoke_card(self, card_id: UUID, reason: str, by: UziPass) -> None:
+        revocation_reason = RevocationReason.parse(reason)
+        actor, now = self._authenticated(by)
+        card = self.get_card(card_id)
+        card.check_not_final(now)
+        self._check_holder_or_manager(card, actor)
+        card.revoke(revocation_reason, actor, now)
+        person = self.find_person(card.holder_uzi_number or "")
+        if person is not None:
+            person.clear_active_card(card.id, revocation_reason.value, actor, now)
+        self.save(card, person)
+
+    # expiry (R4, R11)
+
+    def expire_cards(self, by: Actor | None = None) -> list[UUID]:
+        """Append `Expired` for every card past its end that does not have it yet.
+
+        Idempotent: a second run finds nothing to do."""
+        by = by or Actor.system("expiry-job")
+        now = self.clock.now()
+        due = [
+            event.originator_id
+            for event in self.read_log(topics=[Card.Activated.TOPIC])
+            if event.payload["expires_at"] <= now
+        ]
+        expired = []
+        for card_id in dict.fromkeys(due):
+            if self._expire_card(card_id, by):
+                expired.append(card_id)
+        return expired
+
+    @command
+    def _expire_card(self, card_id: UUID, by: Actor) -> bool:
+        now = self.clock.now()
+        card = self.get_card(card_id)
+        if card.status_at(now) is not CardStatus.EXPIRED or card.status is CardStatus.EXPIRED:
+            return False
+        card.expire(by, now)
+        person = self.find_person(card.holder_uzi_number or "")
+        if person is not None:
+            person.clear_active_card(card.id, "expired", by, now)
+        self.save(card, person)
+        return True
+
+    # mandates (R9)
+
+    @command
+    def grant_mandate(
+        self, ura: str, mandatee_uzi_number: str, valid_until: datetime, by: UziPass
+    ) -> UUID:
+        ura, mandatee = Ura(ura), UziNumber(mandatee_uzi_number)
+        actor, now = self._authenticated(by)
+        if by.card_type is not CardType.CARE_PROVIDER:
+            raise NotAllowed(
+                "not_care_provider", "only a care provider with a zorgverlenerpas (type Z) "
+                "can give a mandate"
+            )
+        if by.ura != ura:
+            raise NotAllowed(
+                "ura_mismatch", f"your UZI pass belongs to URA {by.ura}, not {ura}"
+            )
+        if mandatee == by.uzi_number:
+            raise InvalidValue("self_mandate", "a care provider does not mandate themselves")
+        self._registered_practice(ura)
+        existing = self._find(Mandate, Mandate.create_id(ura, by.uzi_number, mandatee))
+        if existing is not None:
+            existing.renew(valid_until, actor, now)
+            self.save(existing)
+            return existing.id
+        mandate = Mandate.grant(ura, actor, mandatee, valid_until, now)
+        self.save(mandate)
+        return mandate.id
+
+    @command
+    def revoke_mandate(self, mandate_id: UUID, reason: str, by: UziPass) -> None:
+        actor, now = self._authenticated(by)
+        mandate = self.get_mandate(mandate_id)
+        practice = self.get_practice(mandate.practice_ura)
+        is_admin = practice.role_of(by.uzi_number) is ManagerRole.ADMINISTRATOR
+        mandate.revoke(" ".join(reason.split())[:200], actor, is_admin, now)
+        self.save(mandate)
+
+    # the notification log, for auditors and jobs
+
+    def read_log(
+        self,
+        after: int = 0,
+        limit: int | None = None,
+        topics: list[str] | None = None,
+        page_size: int = 1000,
+    ) -> Iterator[LoggedEvent]:
+        """The events in the order they were stored (positions 1..N), decoded."""
+        remaining = limit
+        position = after
+        while remaining is None or remaining > 0:
+            size = page_size if remaining is None else min(page_size, remaining)
+            page = self.recorder.select_notifications(
+                position, size, topics=topics or (), inclusive_of_start=False
+            )
+            if not page:
+                return
+            for notification in page:
+                yield self.decode(notification.id, notification)
+            position = page[-1].id
+            if remaining is not None:
+                remaining -= len(page)
+
+    def decode(self, position: int, stored: Any) -> LoggedEvent:
+        event = self.mapper.to_domain_event(stored)
+        fields = vars(event)
+        return LoggedEvent(
+            position=position,
+            type=event_type(stored.topic),
+            topic=stored.topic,
+            originator_id=event.originator_id,
+            originator_version=event.originator_version,
+            timestamp=event.timestamp,
+            actor=fields.get("actor", {}),
+            payload={k: v for k, v in fields.items() if k not in _BASE_FIELDS},
+        )
+
+    def head(self) -> int:
+        return self.recorder.max_notification_id() or 0

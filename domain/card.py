@@ -1,0 +1,583 @@
+"""Card: one ZORG-ID Smartcard, from blank to revoked or expired.
+
+Person-bound (R7): the holder is fixed at creation; practices link and unlink.
+Final states are revoked and expired (R6); expiry is a fact at `expires_at`
+even before the `Expired` event is appended (R11).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.base import DomainEvent, natural_id
+from domain.clock import add_years, end_of_day, utc_day_start
+from domain.errors import InvalidValue, NotFound, RuleViolation
+from domain.identity import Actor, CardSerial, Ura, UziPass
+
+CARD_VALIDITY_YEARS = 3  # R4
+# A personalisation that has not reported back within this time is taken as
+# abandoned (reader agent crashed, workstation switched off): the blank card may
+# be started again, and the abandoned attempt is recorded as a failure.
+PERSONALISATION_TIMEOUT = timedelta(minutes=30)
+
+
+class CardStatus(StrEnum):
+    BLANK = "blank"
+    PERSONALISING = "personalising"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class RevocationReason(StrEnum):
+    """After the UZI-register CPS section 4.9.1. Employment ended is not among them:
+    for ZORG-ID that is an unlink (R7)."""
+
+    LOSS_OR_THEFT = "loss_or_theft"
+    DEFECT = "defect"
+    KEY_COMPROMISE = "key_compromise"  # (suspected) compromise of the private key
+    PIN_OR_PUK_DISCLOSED = "pin_or_puk_disclosed"
+    PUK_BLOCKED = "puk_blocked"
+    ORGANISATION_CEASED = "organisation_ceased"
+    DATA_INCORRECT = "data_incorrect"
+    NO_LONGER_ELIGIBLE = "no_longer_eligible"
+    SUPERSEDED = "superseded"  # reserved for R5, recorded by the system
+
+    @classmethod
+    def parse(cls, value: object) -> RevocationReason:
+        text = str(value).strip().lower()
+        if text == "employment_ended":
+            raise RuleViolation(
+                "employment_ended_is_unlink",
+                "a card is person-bound: when an employee leaves, unlink the card from the "
+                "practice instead of revoking it",
+            )
+        try:
+            reason = cls(text)
+        except ValueError:
+            allowed = ", ".join(r.value for r in cls if r is not cls.SUPERSEDED)
+            raise InvalidValue(
+                "invalid_revocation_reason", f"{value!r} is not a revocation reason ({allowed})"
+            ) from None
+        if reason is cls.SUPERSEDED:
+            raise InvalidValue(
+                "reserved_revocation_reason",
+                "'superseded' is recorded by the system when a new card is activated",
+            )
+        return reason
+
+
+class GuestUseEndReason(StrEnum):
+    ENDED_EARLY = "ended_early"
+    CARD_REVOKED = "card_revoked"
+    CARD_EXPIRED = "card_expired"
+
+
+@dataclass(frozen=True)
+class GuestUse:
+    id: UUID
+    host_ura: str
+    starts_on: date
+    ends_on: date
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+
+    def end(self) -> datetime:
+        """The first moment the guest use no longer holds."""
+        natural_end = end_of_day(self.ends_on)
+        return min(natural_end, self.ended_at) if self.ended_at else natural_end
+
+    def is_current(self, now: datetime) -> bool:
+        return utc_day_start(self.starts_on) <= now < self.end()
+
+    def is_open(self, now: datetime) -> bool:
+        """Current or still to come: what revocation or an early end cuts short."""
+        return now < self.end()
+
+    def overlaps(self, starts_on: date, ends_on: date) -> bool:
+        last_day = self.ends_on if self.ended_at is None else self.ended_at.date()
+        return self.starts_on <= ends_on and starts_on <= last_day
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    """What the card CA issued for one key slot; the certificate itself lives in the CA."""
+
+    slot: str  # PIV slot: 9A authentication, 9C signature
+    serial_number: str  # hex
+    sha256: str  # fingerprint of the DER
+    not_after: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "slot": self.slot,
+            "serial_number": self.serial_number,
+            "sha256": self.sha256,
+            "not_after": self.not_after.isoformat(),
+        }
+
+
+class Card(Aggregate):
+    TOPIC = "zorgid:Card"
+
+    class Event(DomainEvent):
+        pass
+
+    class ShippedToPractice(Event, Aggregate.Created):
+        """A blank card left the warehouse for a practice (part of an order's shipment)."""
+
+        TOPIC = "zorgid:Card.ShippedToPractice"
+        serial: str
+        order_id: UUID
+        practice_ura: str
+
+    Created = ShippedToPractice
+
+    class CreationStarted(Event):
+        TOPIC = "zorgid:Card.CreationStarted"
+        job_id: UUID
+        holder: dict[str, str]  # uzi_number, name, given_name, surname, ura, role, agb
+
+        def apply(self, card: Card) -> None:
+            card.status = CardStatus.PERSONALISING
+            card.holder = dict(self.holder)
+            card.job_id = self.job_id
+            card.creation_started_at = self.timestamp
+            card.certificates = []
+
+    class CertificatesIssued(Event):
+        TOPIC = "zorgid:Card.CertificatesIssued"
+        certificates: list[dict[str, Any]]
+        not_before: datetime
+        not_after: datetime
+
+        def apply(self, card: Card) -> None:
+            card.certificates = list(self.certificates)
+            card.not_before = self.not_before
+            card.not_after = self.not_after
+
+    class Activated(Event):
+        TOPIC = "zorgid:Card.Activated"
+        activated_at: datetime
+        expires_at: datetime
+
+        def apply(self, card: Card) -> None:
+            card.status = CardStatus.ACTIVE
+            card.activated_at = self.activated_at
+            card.expires_at = self.expires_at
+
+    class PersonalisationFailed(Event):
+        TOPIC = "zorgid:Card.PersonalisationFailed"
+        job_id: UUID
+        step: str
+        detail: str
+
+        def apply(self, card: Card) -> None:
+            # Nothing of the failed attempt stays: the blank card can be tried again.
+            card.status = CardStatus.BLANK
+            card.holder = None
+            card.job_id = None
+            card.certificates = []
+            card.failed_attempts += 1
+
+    class LinkedToPractice(Event):
+        TOPIC = "zorgid:Card.LinkedToPractice"
+        ura: str
+
+        def apply(self, card: Card) -> None:
+            card.links.add(self.ura)
+
+    class UnlinkedFromPractice(Event):
+        TOPIC = "zorgid:Card.UnlinkedFromPractice"
+        ura: str
+
+        def apply(self, card: Card) -> None:
+            card.links.discard(self.ura)
+
+    class GuestUseGranted(Event):
+        TOPIC = "zorgid:Card.GuestUseGranted"
+        guest_use_id: UUID
+        host_ura: str
+        starts_on: date
+        ends_on: date
+
+        def apply(self, card: Card) -> None:
+            card.guest_uses[self.guest_use_id] = GuestUse(
+                self.guest_use_id, self.host_ura, self.starts_on, self.ends_on
+            )
+
+    class GuestUseEnded(Event):
+        TOPIC = "zorgid:Card.GuestUseEnded"
+        guest_use_id: UUID
+        reason: str
+
+        def apply(self, card: Card) -> None:
+            use = card.guest_uses[self.guest_use_id]
+            card.guest_uses[self.guest_use_id] = replace(
+                use, ended_at=self.timestamp, end_reason=self.reason
+            )
+
+    class Suspended(Event):
+        TOPIC = "zorgid:Card.Suspended"
+        reason: str
+
+        def apply(self, card: Card) -> None:
+            card.status = CardStatus.SUSPENDED
+            card.suspension_reason = self.reason
+
+    class Resumed(Event):
+        TOPIC = "zorgid:Card.Resumed"
+
+        def apply(self, card: Card) -> None:
+            card.status = CardStatus.ACTIVE
+            card.suspension_reason = None
+
+    class Revoked(Event):
+        TOPIC = "zorgid:Card.Revoked"
+        reason: str
+
+        def apply(self, card: Card) -> None:
+            card.status = CardStatus.REVOKED
+            card.revoked_at = self.timestamp
+            card.revocation_reason = self.reason
+
+    class Expired(Event):
+        TOPIC = "zorgid:Card.Expired"
+
+        def apply(self, card: Card) -> None:
+            card.status = CardStatus.EXPIRED
+
+    def __init__(
+        self, serial: str, order_id: UUID, practice_ura: str, actor: dict[str, Any]
+    ) -> None:
+        self.serial = serial
+        self.order_id = order_id
+        self.shipped_to_ura = practice_ura
+        self.status = CardStatus.BLANK
+        self.holder: dict[str, str] | None = None
+        self.job_id: UUID | None = None
+        self.creation_started_at: datetime | None = None
+        self.certificates: list[dict[str, Any]] = []
+        self.not_before: datetime | None = None
+        self.not_after: datetime | None = None
+        self.activated_at: datetime | None = None
+        self.expires_at: datetime | None = None
+        self.links: set[str] = set()
+        self.guest_uses: dict[UUID, GuestUse] = {}
+        self.suspension_reason: str | None = None
+        self.revoked_at: datetime | None = None
+        self.revocation_reason: str | None = None
+        self.failed_attempts = 0
+
+    @staticmethod
+    def create_id(serial: str) -> UUID:
+        return natural_id("card", CardSerial(serial))
+
+    @classmethod
+    def ship(
+        cls, serial: CardSerial, order_id: UUID, practice_ura: Ura, actor: Actor, now: datetime
+    ) -> Card:
+        return cls._create(
+            cls.ShippedToPractice,
+            id=cls.create_id(serial),
+            serial=str(serial),
+            order_id=order_id,
+            practice_ura=str(practice_ura),
+            actor=actor.to_dict(),
+            timestamp=now,
+        )
+
+    # queries
+
+    def status_at(self, now: datetime) -> CardStatus:
+        """The status as it holds at `now`: past `expires_at` it is expired (R11)."""
+        if (
+            self.status in (CardStatus.ACTIVE, CardStatus.SUSPENDED)
+            and self.expires_at is not None
+            and now >= self.expires_at
+        ):
+            return CardStatus.EXPIRED
+        return self.status
+
+    @property
+    def holder_uzi_number(self) -> str | None:
+        return self.holder["uzi_number"] if self.holder else None
+
+    def is_holder(self, actor: Actor) -> bool:
+        return actor.uzi_number is not None and actor.uzi_number == self.holder_uzi_number
+
+    def current_guest_uses(self, now: datetime) -> list[GuestUse]:
+        return [g for g in self.guest_uses.values() if g.is_current(now)]
+
+    def open_guest_uses(self, now: datetime) -> list[GuestUse]:
+        return [g for g in self.guest_uses.values() if g.ended_at is None and g.is_open(now)]
+
+    # guards
+
+    def check_not_final(self, now: datetime) -> None:
+        """R6: a revoked or expired card takes no further command."""
+        status = self.status_at(now)
+        if status is CardStatus.REVOKED:
+            raise RuleViolation("card_revoked", "this card has been revoked and takes no commands")
+        if status is CardStatus.EXPIRED:
+            raise RuleViolation("card_expired", "this card has expired and takes no commands")
+
+    def check_issued(self, now: datetime) -> None:
+        """Active or suspended: personalised, and not in a final state."""
+        self.check_not_final(now)
+        if self.status not in (CardStatus.ACTIVE, CardStatus.SUSPENDED):
+            raise RuleViolation(
+                "card_not_active", f"this card is {self.status.value}, not yet in use"
+            )
+
+    def check_active(self, now: datetime) -> None:
+        self.check_issued(now)
+        if self.status is CardStatus.SUSPENDED:
+            raise RuleViolation("card_suspended", "this card is suspended")
+
+    def check_personalising(self, job_id: UUID | None = None) -> None:
+        if self.status is not CardStatus.PERSONALISING:
+            raise RuleViolation(
+                "card_not_personalising",
+                f"this card is {self.status.value}; no personalisation is running for it",
+            )
+        if job_id is not None and job_id != self.job_id:
+            raise RuleViolation(
+                "stale_personalisation_job", "this personalisation job is no longer current"
+            )
+
+    # commands: creation and personalisation
+
+    def start_creation(self, holder: UziPass, job_id: UUID, actor: Actor, now: datetime) -> None:
+        """R3: an employee creates their own card from a blank card shipped to their practice."""
+        if self.status is CardStatus.PERSONALISING:
+            assert self.creation_started_at is not None
+            if now - self.creation_started_at < PERSONALISATION_TIMEOUT:
+                raise RuleViolation(
+                    "card_in_personalisation",
+                    "this card is being personalised right now; wait or try again in "
+                    f"{PERSONALISATION_TIMEOUT.seconds // 60} minutes",
+                )
+            self.fail_personalisation(self.job_id, "abandoned", "no result reported", actor, now)
+        if self.status is not CardStatus.BLANK:
+            raise RuleViolation("card_not_blank", "this card has already been used")
+        if holder.ura != self.shipped_to_ura:
+            raise RuleViolation(
+                "blank_card_not_for_practice",
+                "this blank card was shipped to another practice than the one on your UZI pass",
+            )
+        self.trigger_event(
+            self.CreationStarted,
+            job_id=job_id,
+            holder={
+                "uzi_number": str(holder.uzi_number),
+                "name": holder.name,
+                "given_name": holder.given_name,
+                "surname": holder.surname,
+                "ura": str(holder.ura),
+                "role": str(holder.role),
+                "agb": str(holder.agb),
+            },
+            actor=actor.to_dict(),
+            timestamp=now,
+        )
+
+    def certificate_validity(self, now: datetime) -> tuple[datetime, datetime]:
+        """R4: the validity the CA must give the certificates: from now, three calendar years."""
+        self.check_personalising()
+        start = now.replace(microsecond=0)  # X.509 times have whole seconds
+        return start, add_years(start, CARD_VALIDITY_YEARS)
+
+    def record_certificates(
+        self,
+        job_id: UUID,
+        certificates: list[IssuedCertificate],
+        not_before: datetime,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        self.check_personalising(job_id)
+        if self.certificates:
+            raise RuleViolation(
+                "certificates_already_issued", "certificates were already issued for this job"
+            )
+        not_after = add_years(not_before, CARD_VALIDITY_YEARS)
+        if not certificates:
+            raise InvalidValue("no_certificates", "at least one certificate is required")
+        for cert in certificates:
+            if cert.not_after != not_after:
+                raise RuleViolation(
+                    "certificate_validity_mismatch",
+                    f"certificate for slot {cert.slot} ends {cert.not_after.isoformat()}, "
+                    f"the card ends {not_after.isoformat()} (R4)",
+                )
+        self.trigger_event(
+            self.CertificatesIssued,
+            certificates=[c.to_dict() for c in certificates],
+            not_before=not_before,
+            not_after=not_after,
+            actor=actor.to_dict(),
+            timestamp=now,
+        )
+
+    def activate(self, job_id: UUID, actor: Actor, now: datetime) -> None:
+        self.check_personalising(job_id)
+        if not self.certificates or self.not_before is None or self.not_after is None:
+            raise RuleViolation(
+                "certificates_not_issued", "the card cannot be activated before its certificates "
+                "are issued and written"
+            )
+        assert self.holder is not None
+        # R4: the card is valid from the start of its certificates' validity for exactly
+        # three calendar years, so card and certificates end at the same moment.
+        self.trigger_event(
+            self.Activated,
+            activated_at=self.not_before,
+            expires_at=self.not_after,
+            actor=actor.to_dict(),
+            timestamp=now,
+        )
+        self.trigger_event(
+            self.LinkedToPractice, ura=self.holder["ura"], actor=actor.to_dict(), timestamp=now
+        )
+
+    def fail_personalisation(
+        self, job_id: UUID | None, step: str, detail: str, actor: Actor, now: datetime
+    ) -> None:
+        self.check_personalising(job_id)
+        self.trigger_event(
+            self.PersonalisationFailed,
+            job_id=self.job_id,
+            step=step,
+            detail=detail[:500],
+            actor=actor.to_dict(),
+            timestamp=now,
+        )
+
+    # commands: practices and guest use
+
+    def link(self, ura: Ura, actor: Actor, now: datetime) -> None:
+        self.check_issued(now)
+        if ura in self.links:
+            raise RuleViolation("already_linked", "this card is already linked to that practice")
+        self.trigger_event(
+            self.LinkedToPractice, ura=str(ura), actor=actor.to_dict(), timestamp=now
+        )
+
+    def unlink(self, ura: Ura, actor: Actor, now: datetime) -> None:
+        # R7: unlinking (the employee leaves) never revokes the card.
+        self.check_issued(now)
+        if ura not in self.links:
+            raise RuleViolation("not_linked", "this card is not linked to that practice")
+        self.trigger_event(
+            self.UnlinkedFromPractice, ura=str(ura), actor=actor.to_dict(), timestamp=now
+        )
+
+    def grant_guest_use(
+        self,
+        guest_use_id: UUID,
+        host_ura: Ura,
+        starts_on: date,
+        ends_on: date,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        """R8: guest use at a host practice for a bounded period of whole (UTC) days."""
+        self.check_active(now)
+        if host_ura in self.links:
+            raise RuleViolation(
+                "already_linked", "the card is linked to this practice; guest use is not needed"
+            )
+        if ends_on < starts_on:
+            raise InvalidValue("invalid_period", "the guest use ends before it starts")
+        if end_of_day(ends_on) <= now:
+            raise InvalidValue("period_in_past", "the guest use would end in the past")
+        assert self.expires_at is not None
+        if utc_day_start(ends_on) >= self.expires_at:
+            raise RuleViolation(
+                "guest_use_beyond_card_expiry",
+                f"the card expires on {self.expires_at.date().isoformat()}; "
+                "guest use cannot run past that",
+            )
+        for use in self.guest_uses.values():
+            if use.host_ura == host_ura and use.overlaps(starts_on, ends_on):
+                raise RuleViolation(
+                    "guest_use_overlaps",
+                    f"there is already guest use at this practice from "
+                    f"{use.starts_on.isoformat()} to {use.ends_on.isoformat()}",
+                )
+        self.trigger_event(
+            self.GuestUseGranted,
+            guest_use_id=guest_use_id,
+            host_ura=str(host_ura),
+            starts_on=starts_on,
+            ends_on=ends_on,
+            actor=actor.to_dict(),
+            timestamp=now,
+        )
+
+    def guest_use(self, guest_use_id: UUID) -> GuestUse:
+        try:
+            return self.guest_uses[guest_use_id]
+        except KeyError:
+            raise NotFound("guest_use_not_found", "this card has no such guest use") from None
+
+    def end_guest_use(self, guest_use_id: UUID, actor: Actor, now: datetime) -> None:
+        self.check_not_final(now)
+        use = self.guest_use(guest_use_id)
+        if use.ended_at is not None or not use.is_open(now):
+            raise RuleViolation("guest_use_ended", "this guest use has already ended")
+        self.trigger_event(
+            self.GuestUseEnded,
+            guest_use_id=guest_use_id,
+            reason=GuestUseEndReason.ENDED_EARLY.value,
+            actor=actor.to_dict(),
+            timestamp=now,
+        )
+
+    def _end_open_guest_uses(self, reason: GuestUseEndReason, actor: Actor, now: datetime) -> None:
+        for use in self.open_guest_uses(now):
+            self.trigger_event(
+                self.GuestUseEnded,
+                guest_use_id=use.id,
+                reason=reason.value,
+                actor=actor.to_dict(),
+                timestamp=now,
+            )
+
+    # commands: suspension, revocation, expiry
+
+    def suspend(self, reason: str, actor: Actor, now: datetime) -> None:
+        """R13: reversible, for a card that may turn up again."""
+        self.check_active(now)
+        text = " ".join(str(reason).split())
+        if not 1 <= len(text) <= 200:
+            raise InvalidValue("invalid_reason", "give a reason of 1 to 200 characters")
+        self.trigger_event(self.Suspended, reason=text, actor=actor.to_dict(), timestamp=now)
+
+    def resume(self, actor: Actor, now: datetime) -> None:
+        self.check_issued(now)
+        if self.status is not CardStatus.SUSPENDED:
+            raise RuleViolation("card_not_suspended", "this card is not suspended")
+        self.trigger_event(self.Resumed, actor=actor.to_dict(), timestamp=now)
+
+    def revoke(self, reason: RevocationReason, actor: Actor, now: datetime) -> None:
+        """R6: final. A suspended card can still be revoked (R13)."""
+        self.check_issued(now)
+        self._end_open_guest_uses(GuestUseEndReason.CARD_REVOKED, actor, now)
+        self.trigger_event(
+            self.Revoked, reason=reason.value, actor=actor.to_dict(), timestamp=now
+        )
+
+    def expire(self, actor: Actor, now: datetime) -> None:
+        if self.status_at(now) is not CardStatus.EXPIRED or self.status is CardStatus.EXPIRED:
+            raise RuleViolation("card_not_due", "this card is not past its end")
+        self._end_open_guest_uses(GuestUseEndReason.CARD_EXPIRED, actor, now)
+        self.trigger_event(self.Expired, actor=actor.to_dict(), timestamp=now)

@@ -1,0 +1,201 @@
+"""Practice: a huisartsenpraktijk, huisartsenpost or apotheek, one per URA (R1),
+with its administrators and beheerders (R2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.base import DomainEvent, natural_id
+from domain.errors import InvalidValue, NotAllowed, RuleViolation
+from domain.identity import Actor, Ura, UziNumber
+
+
+class PracticeKind(StrEnum):
+    GP_PRACTICE = "huisartsenpraktijk"
+    GP_POST = "huisartsenpost"
+    PHARMACY = "apotheek"
+
+    @classmethod
+    def parse(cls, value: object) -> PracticeKind:
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            kinds = ", ".join(k.value for k in cls)
+            raise InvalidValue("invalid_practice_kind", f"{value!r} is not one of: {kinds}")\
+                from None
+
+
+class ManagerRole(StrEnum):
+    ADMINISTRATOR = "administrator"
+    BEHEERDER = "beheerder"
+
+    @classmethod
+    def parse(cls, value: object) -> ManagerRole:
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            raise InvalidValue(
+                "invalid_manager_role", f"{value!r} is not a role (administrator or beheerder)"
+            ) from None
+
+
+@dataclass(frozen=True)
+class Manager:
+    uzi_number: str
+    name: str
+    role: ManagerRole
+
+
+def clean_name(value: str, what: str, limit: int = 200) -> str:
+    text = " ".join(str(value).split())
+    if not text or len(text) > limit:
+        raise InvalidValue(f"invalid_{what}", f"the {what} must be 1 to {limit} characters")
+    return text
+
+
+class Practice(Aggregate):
+    TOPIC = "zorgid:Practice"
+
+    class Event(DomainEvent):
+        pass
+
+    class Registered(Event, Aggregate.Created):
+        TOPIC = "zorgid:Practice.Registered"
+        ura: str
+        name: str
+        kind: str
+        administrator_uzi_number: str
+        administrator_name: str
+
+    Created = Registered
+
+    class ManagerAppointed(Event):
+        TOPIC = "zorgid:Practice.ManagerAppointed"
+        uzi_number: str
+        name: str
+        role: str
+
+        def apply(self, practice: Practice) -> None:
+            practice.managers[self.uzi_number] = Manager(
+                self.uzi_number, self.name, ManagerRole(self.role)
+            )
+
+    class ManagerDismissed(Event):
+        TOPIC = "zorgid:Practice.ManagerDismissed"
+        uzi_number: str
+
+        def apply(self, practice: Practice) -> None:
+            del practice.managers[self.uzi_number]
+
+    def __init__(
+        self,
+        ura: str,
+        name: str,
+        kind: str,
+        administrator_uzi_number: str,
+        administrator_name: str,
+        actor: dict[str, Any],
+    ) -> None:
+        self.ura = ura
+        self.name = name
+        self.kind = PracticeKind(kind)
+        # R2: the representative who registers becomes the first administrator.
+        self.managers: dict[str, Manager] = {
+            administrator_uzi_number: Manager(
+                administrator_uzi_number, administrator_name, ManagerRole.ADMINISTRATOR
+            )
+        }
+
+    @staticmethod
+    def create_id(ura: str) -> UUID:
+        return natural_id("practice", Ura(ura))
+
+    @classmethod
+    def register(
+        cls, ura: Ura, name: str, kind: PracticeKind, representative: Actor, now: datetime
+    ) -> Practice:
+        assert representative.uzi_number is not None
+        return cls._create(
+            cls.Registered,
+            id=cls.create_id(ura),
+            ura=str(ura),
+            name=clean_name(name, "practice_name"),
+            kind=kind.value,
+            administrator_uzi_number=representative.uzi_number,
+            administrator_name=representative.name,
+            actor=representative.to_dict(),
+            timestamp=now,
+        )
+
+    # queries
+
+    def role_of(self, uzi_number: str) -> ManagerRole | None:
+        manager = self.managers.get(uzi_number)
+        return manager.role if manager else None
+
+    def is_manager(self, uzi_number: str | None) -> bool:
+        return uzi_number is not None and uzi_number in self.managers
+
+    def administrators(self) -> list[Manager]:
+        return [m for m in self.managers.values() if m.role is ManagerRole.ADMINISTRATOR]
+
+    # guards
+
+    def check_is_administrator(self, actor: Actor) -> None:
+        if actor.uzi_number is None or self.role_of(actor.uzi_number) is not ManagerRole.ADMINISTRATOR:
+            raise NotAllowed(
+                "not_administrator", f"only an administrator of {self.name} may do this"
+            )
+
+    def check_is_manager(self, actor: Actor) -> None:
+        if not self.is_manager(actor.uzi_number):
+            raise NotAllowed(
+                "not_manager", f"only an administrator or beheerder of {self.name} may do this"
+            )
+
+    # commands
+
+    def appoint_manager(
+        self, uzi_number: UziNumber, name: str, role: ManagerRole, actor: Actor, now: datetime
+    ) -> None:
+        self.check_is_administrator(actor)
+        current = self.managers.get(uzi_number)
+        if current is not None and current.role is role:
+            raise RuleViolation(
+                "already_manager", f"{current.name} is already {role.value} of {self.name}"
+            )
+        if current is not None and current.role is ManagerRole.ADMINISTRATOR:
+            self._check_keeps_an_administrator(uzi_number)
+        self.trigger_event(
+            self.ManagerAppointed,
+            uzi_number=str(uzi_number),
+            name=clean_name(name, "manager_name"),
+            role=role.value,
+            actor=actor.to_dict(),
+            timestamp=now,
+        )
+
+    def dismiss_manager(self, uzi_number: UziNumber, actor: Actor, now: datetime) -> None:
+        self.check_is_administrator(actor)
+        if uzi_number not in self.managers:
+            raise RuleViolation(
+                "not_a_manager", f"{uzi_number} is not an administrator or beheerder of {self.name}"
+            )
+        self._check_keeps_an_administrator(uzi_number)
+        self.trigger_event(
+            self.ManagerDismissed, uzi_number=str(uzi_number), actor=actor.to_dict(), timestamp=now
+        )
+
+    def _check_keeps_an_administrator(self, leaving: str) -> None:
+        # R2: a practice always keeps at least one administrator.
+        if [m.uzi_number for m in self.administrators()] == [leaving]:
+            raise RuleViolation(
+                "last_administrator",
+                f"{self.name} must keep at least one administrator; appoint another first",
+            )
