@@ -41,8 +41,8 @@ class Settings:
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     database_url: str | None = None
     cipher_key: str | None = field(default=None, repr=False)
-    pricing: Pricing = Pricing()
-    policy: Policy = Policy()
+    pricing: Pricing = field(default_factory=Pricing)
+    policy: Policy = field(default_factory=Policy)
 
     @classmethod
     def from_env(

@@ -148,7 +148,8 @@ class Practice(Aggregate):
     # guards
 
     def check_is_administrator(self, actor: Actor) -> None:
-        if actor.uzi_number is None or self.role_of(actor.uzi_number) is not ManagerRole.ADMINISTRATOR:
+        role = self.role_of(actor.uzi_number) if actor.uzi_number else None
+        if role is not ManagerRole.ADMINISTRATOR:
             raise NotAllowed(
                 "not_administrator", f"only an administrator of {self.name} may do this"
             )

@@ -1,0 +1,105 @@
+"""Commands on the store itself: init, events (for auditors), expire (a job)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import click
+
+from adapters.bootstrap import init_data_dir, open_lifecycle
+from adapters.cli.options import data_dir_option, settings_for
+from domain.application import LoggedEvent
+from domain.identity import Actor
+
+
+@click.command()
+@data_dir_option
+def init(data_dir: Path) -> None:
+    """Create a data directory with a fresh encryption key (mode 0600).
+
+    \b
+    Example:
+      zorgid init --data-dir /var/lib/zorgid
+    """
+    settings = settings_for(data_dir)
+    if init_data_dir(settings):
+        click.echo(f"initialised {data_dir} (key file {settings.key_path}, readable by you only)")
+    else:
+        click.echo(f"{data_dir} is already initialised; its key is kept")
+
+
+def json_default(value: Any) -> str:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value)  # type: ignore[return-value]
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def event_json(event: LoggedEvent) -> str:
+    record = {
+        "position": event.position,
+        "type": event.type,
+        "originator_id": str(event.originator_id),
+        "originator_version": event.originator_version,
+        "timestamp": event.timestamp.isoformat(),
+        "actor": event.actor,
+        "payload": event.payload,
+    }
+    return json.dumps(record, default=json_default, ensure_ascii=False)
+
+
+def event_line(event: LoggedEvent) -> str:
+    who = event.actor.get("name", "?")
+    if event.actor.get("uzi_number"):
+        who = f"{who} ({event.actor['uzi_number']})"
+    payload = json.dumps(event.payload, default=json_default, ensure_ascii=False)
+    return (
+        f"{event.position:>8}  {event.timestamp.isoformat()}  {event.type:<32} "
+        f"{event.originator_id} v{event.originator_version}  by {who}  {payload}"
+    )
+
+
+@click.command()
+@data_dir_option
+@click.option("--after", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Start after this position.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def events(data_dir: Path, after: int, limit: int | None, as_json: bool) -> None:
+    """Print the event log in stored order, for auditors.
+
+    \b
+    Example:
+      zorgid events --data-dir ./data --after 100 --limit 20 --json
+    """
+    app = open_lifecycle(settings_for(data_dir))
+    try:
+        render = event_json if as_json else event_line
+        for event in app.read_log(after=after, limit=limit):
+            click.echo(render(event))
+    finally:
+        app.close()
+
+
+@click.command()
+@data_dir_option
+def expire(data_dir: Path) -> None:
+    """Record `Expired` for every card past its end (idempotent; run it daily).
+
+    \b
+    Example:
+      zorgid expire --data-dir ./data
+    """
+    app = open_lifecycle(settings_for(data_dir))
+    try:
+        expired = app.expire_cards(Actor.system("expiry-job"))
+    finally:
+        app.close()
+    click.echo(f"{len(expired)} card(s) expired")
