@@ -14,12 +14,14 @@ Settings come from the command line or the environment:
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from eventsourcing.cryptography import AESCipher
+from eventsourcing.persistence import InternalError, OperationalError
 
 from domain.application import CardLifecycle, Policy
 from domain.clock import Clock
@@ -133,9 +135,19 @@ def open_lifecycle(settings: Settings, clock: Clock | None = None) -> CardLifecy
             f"no data directory at {settings.data_dir}; create it with: "
             f"zorgid init --data-dir {settings.data_dir}"
         )
-    return CardLifecycle(
-        env=settings.store_env(), clock=clock, pricing=settings.pricing, policy=settings.policy
-    )
+    for attempt in range(1, 6):
+        try:
+            return CardLifecycle(
+                env=settings.store_env(), clock=clock, pricing=settings.pricing,
+                policy=settings.policy,
+            )
+        except (InternalError, OperationalError) as error:
+            # Processes starting together each run CREATE ... IF NOT EXISTS; PostgreSQL
+            # can refuse one with "tuple concurrently updated". The other one won: retry.
+            if attempt == 5 or "concurrently" not in str(error):
+                raise
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
 
 
 def init_data_dir(settings: Settings) -> bool:

@@ -80,7 +80,7 @@ class LoggedEvent:
 
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
 
 
 def command(method: Callable[P, R]) -> Callable[P, R]:
@@ -97,7 +97,9 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
                 log.info("%s lost a concurrent write (attempt %d)", method.__name__, attempt)
                 if attempt == MAX_ATTEMPTS:
                     raise ConcurrencyConflict() from None
-                time.sleep(random.uniform(0, 0.01 * attempt))
+                # Exponential backoff with full jitter (2 ms .. 256 ms ceiling), so two
+                # writers hammering one aggregate stop colliding in lockstep.
+                time.sleep(random.uniform(0, 0.002 * 2**attempt))
         raise AssertionError("unreachable")
 
     return wrapper

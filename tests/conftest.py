@@ -1,0 +1,109 @@
+"""Fixtures: an application on the in-memory store for fast unit tests, and on a
+SQLite file and PostgreSQL for the integration tests (`store_app`)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from adapters.bootstrap import Settings
+from domain.application import CardLifecycle
+from domain.errors import DomainError
+from tests.support import make_app
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ZORGID_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture
+def app() -> Iterator[CardLifecycle]:
+    application = make_app()
+    yield application
+    application.close()
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throw-away database for this test run; dropped at the end."""
+    import psycopg
+
+    if not postgres_available():
+        message = (
+            f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}; start it "
+            "(pg_ctlcluster --skip-systemctl-redirect 15 main start) or set ZORGID_TEST_POSTGRES"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"zorgid_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    """A fresh schema in the run's database, so tests never see each other's events."""
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_database, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return f"{postgres_database}?schema={schema}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if request.param == "sqlite":
+        return Settings(data_dir=tmp_path / "data")
+    url = request.getfixturevalue("postgres_url")
+    return Settings(data_dir=tmp_path / "data", database_url=url)
+
+
+@pytest.fixture
+def store_app(store_settings: Settings) -> Iterator[CardLifecycle]:
+    store_settings.data_dir.mkdir(parents=True, exist_ok=True)
+    application = make_app(env=store_settings.store_env())
+    yield application
+    application.close()
+
+
+Refusal = Callable[..., DomainError]
+
+
+@pytest.fixture
+def refused(app: CardLifecycle) -> Refusal:
+    return make_refused(app)
+
+
+def make_refused(application: CardLifecycle) -> Refusal:
+    """Then: the command is refused with `code`, and nothing was appended."""
+
+    def check(code: str, command: Callable[..., object], *args: object, **kwargs: object) \
+            -> DomainError:
+        before = application.head()
+        with pytest.raises(DomainError) as caught:
+            command(*args, **kwargs)
+        assert caught.value.code == code, caught.value
+        assert application.head() == before, "a refused command appended events"
+        return caught.value
+
+    return check

@@ -1,0 +1,675 @@
+"""Given events, when a command, then events or a refusal: one class per rule of
+DESIGN.md section 3. The same tests run on SQLite files and PostgreSQL in
+tests/integration/test_rules_on_stores.py."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from domain.application import CardLifecycle, Policy
+from domain.card import CardStatus, RevocationReason
+from domain.clock import ManualClock, add_years
+from domain.identity import Actor
+from domain.mandate import Mandate
+from domain.order import BlankCardOrder, Pricing
+from domain.person import Person
+from tests.support import (
+    AGENT,
+    ASSISTANT_A,
+    ASSISTANT_A2,
+    CA,
+    DOCTOR_A,
+    DOCTOR_B,
+    EMPLOYEE_B,
+    FULFILMENT,
+    T0,
+    URA_A,
+    URA_B,
+    certificates_for,
+    clock_of,
+    create_card,
+    expired,
+    new_events,
+    ready_practice,
+    uzi_pass,
+)
+
+BEHEERDER_A = uzi_pass("900040001", "N", URA_A, name=("Bert", "Beheer"))
+
+
+class TestR1PracticeRegistersOncePerUra:
+    def test_the_representative_registers_and_becomes_administrator(self, app):
+        practice_id = app.register_practice(URA_A, "Praktijk Noord", "huisartsenpraktijk",
+                                            DOCTOR_A)
+        practice = app.get_practice(URA_A)
+        assert practice.id == practice_id
+        assert [m.uzi_number for m in practice.administrators()] == [DOCTOR_A.uzi_number]
+        assert new_events(app, 0) == [
+            "Practice.Registered", "Person.Identified", "Person.ManagerRoleAssigned"
+        ]
+        registered = next(app.read_log())
+        assert registered.actor["uzi_number"] == DOCTOR_A.uzi_number
+
+    @pytest.mark.parametrize("kind", ["huisartsenpraktijk", "huisartsenpost", "apotheek"])
+    def test_all_three_kinds_register(self, app, kind):
+        app.register_practice(URA_A, "X", kind, DOCTOR_A)
+        assert app.get_practice(URA_A).kind.value == kind
+
+    def test_a_second_registration_of_the_same_ura_is_refused(self, app, refused):
+        app.register_practice(URA_A, "Praktijk Noord", "huisartsenpraktijk", DOCTOR_A)
+        other = uzi_pass("900016529", "Z", URA_A)
+        refused("practice_already_registered", app.register_practice, URA_A, "Again",
+                "apotheek", other)
+
+    def test_a_pass_of_another_ura_is_refused(self, app, refused):
+        refused("ura_mismatch", app.register_practice, URA_B, "P", "apotheek", DOCTOR_A)
+
+    def test_an_expired_pass_is_refused(self, app, refused):
+        refused("uzi_pass_expired", app.register_practice, URA_A, "P", "apotheek",
+                expired(DOCTOR_A, T0))
+
+    def test_a_revoked_pass_is_refused(self, app, refused):
+        refused("uzi_pass_revoked", app.register_practice, URA_A, "P", "apotheek",
+                replace(DOCTOR_A, revoked=True))
+
+    def test_a_pass_not_on_name_is_refused(self, app, refused):
+        refused("uzi_card_type_not_allowed", app.register_practice, URA_A, "P", "apotheek",
+                uzi_pass("900050001", "M", URA_A))
+
+    def test_malformed_input_is_refused(self, app, refused):
+        refused("invalid_ura", app.register_practice, "1234", "P", "apotheek", DOCTOR_A)
+        refused("invalid_practice_kind", app.register_practice, URA_A, "P", "tandarts",
+                DOCTOR_A)
+        refused("invalid_practice_name", app.register_practice, URA_A, "  ", "apotheek",
+                DOCTOR_A)
+
+
+class TestR2Managers:
+    @pytest.fixture(autouse=True)
+    def registered(self, app):
+        app.register_practice(URA_A, "Praktijk Noord", "huisartsenpraktijk", DOCTOR_A)
+
+    def test_an_administrator_appoints_a_beheerder_and_an_administrator(self, app):
+        app.appoint_manager(URA_A, BEHEERDER_A.uzi_number, BEHEERDER_A.name, "beheerder",
+                            DOCTOR_A)
+        app.appoint_manager(URA_A, "900016600", "Co Admin", "administrator", DOCTOR_A)
+        practice = app.get_practice(URA_A)
+        assert practice.role_of(BEHEERDER_A.uzi_number).value == "beheerder"
+        assert len(practice.administrators()) == 2
+        assert app.find_person(BEHEERDER_A.uzi_number).manager_roles == {URA_A: "beheerder"}
+
+    def test_a_beheerder_cannot_appoint(self, app, refused):
+        app.appoint_manager(URA_A, BEHEERDER_A.uzi_number, BEHEERDER_A.name, "beheerder",
+                            DOCTOR_A)
+        refused("not_administrator", app.appoint_manager, URA_A, "900016600", "X",
+                "beheerder", BEHEERDER_A)
+
+    def test_the_last_administrator_cannot_be_dismissed(self, app, refused):
+        refused("last_administrator", app.dismiss_manager, URA_A, DOCTOR_A.uzi_number,
+                DOCTOR_A)
+
+    def test_the_last_administrator_cannot_be_made_beheerder(self, app, refused):
+        refused("last_administrator", app.appoint_manager, URA_A, DOCTOR_A.uzi_number,
+                DOCTOR_A.name, "beheerder", DOCTOR_A)
+
+    def test_the_administrator_role_can_be_handed_over(self, app):
+        successor = uzi_pass("900016600", "Z", URA_A, name=("Nieuwe", "Admin"))
+        app.appoint_manager(URA_A, successor.uzi_number, successor.name, "administrator",
+                            DOCTOR_A)
+        app.dismiss_manager(URA_A, DOCTOR_A.uzi_number, successor)
+        practice = app.get_practice(URA_A)
+        assert [m.uzi_number for m in practice.administrators()] == [successor.uzi_number]
+        assert app.find_person(DOCTOR_A.uzi_number).manager_roles == {}
+
+    def test_appointing_someone_to_the_role_they_have_is_refused(self, app, refused):
+        refused("already_manager", app.appoint_manager, URA_A, DOCTOR_A.uzi_number,
+                DOCTOR_A.name, "administrator", DOCTOR_A)
+
+    def test_dismissing_someone_who_is_no_manager_is_refused(self, app, refused):
+        refused("not_a_manager", app.dismiss_manager, URA_A, "900099999", DOCTOR_A)
+
+    def test_an_unknown_role_or_practice_is_refused(self, app, refused):
+        refused("invalid_manager_role", app.appoint_manager, URA_A, "900016600", "X",
+                "directeur", DOCTOR_A)
+        refused("practice_not_found", app.appoint_manager, URA_B, "900016600", "X",
+                "beheerder", DOCTOR_B)
+
+
+class TestR3CreatingACard:
+    @pytest.fixture
+    def serials(self, app):
+        return ready_practice(app)
+
+    def test_an_employee_starts_creation_with_their_own_named_pass(self, app, serials):
+        since = app.head()
+        started = app.start_card_creation(serials[0], ASSISTANT_A)
+        card = app.get_card(started.card_id)
+        assert card.status is CardStatus.PERSONALISING
+        assert card.holder["uzi_number"] == ASSISTANT_A.uzi_number
+        assert new_events(app, since) == ["Card.CreationStarted"]
+
+    def test_a_care_provider_pass_is_refused(self, app, refused, serials):
+        refused("uzi_pass_not_named_employee", app.start_card_creation, serials[0],
+                uzi_pass("900016777", "Z", URA_A))
+
+    def test_an_expired_pass_is_refused(self, app, refused, serials):
+        refused("uzi_pass_expired", app.start_card_creation, serials[0],
+                expired(ASSISTANT_A, T0))
+
+    def test_a_revoked_pass_is_refused(self, app, refused, serials):
+        refused("uzi_pass_revoked", app.start_card_creation, serials[0],
+                replace(ASSISTANT_A, revoked=True))
+
+    def test_an_employee_of_an_unregistered_practice_is_refused(self, app, refused, serials):
+        refused("practice_not_registered", app.start_card_creation, serials[0], EMPLOYEE_B)
+
+    def test_a_card_shipped_to_another_practice_is_refused(self, app, refused, serials):
+        ready_practice(app, URA_B)
+        refused("blank_card_not_for_practice", app.start_card_creation, serials[0], EMPLOYEE_B)
+
+    def test_an_unknown_serial_is_refused(self, app, refused, serials):
+        refused("card_not_found", app.start_card_creation, "ZIDNOSUCH1", ASSISTANT_A)
+
+    def test_a_used_card_is_refused(self, app, refused, serials):
+        create_card(app, serials[0])
+        refused("card_not_blank", app.start_card_creation, serials[0], ASSISTANT_A2)
+
+    def test_a_card_being_personalised_is_refused_until_abandoned(self, app, refused, serials):
+        first = app.start_card_creation(serials[0], ASSISTANT_A)
+        refused("card_in_personalisation", app.start_card_creation, serials[0], ASSISTANT_A2)
+        clock_of(app).advance(timedelta(minutes=31))
+        since = app.head()
+        second = app.start_card_creation(serials[0], ASSISTANT_A2)
+        assert second.job_id != first.job_id
+        assert new_events(app, since) == ["Card.PersonalisationFailed", "Card.CreationStarted"]
+
+    def test_a_failed_personalisation_leaves_a_blank_card_to_try_again(self, app, serials):
+        started = app.start_card_creation(serials[0], ASSISTANT_A)
+        app.record_personalisation_failure(started.card_id, started.job_id, "card_removed",
+                                           "card taken out", AGENT)
+        card = app.get_card(started.card_id)
+        assert card.status is CardStatus.BLANK and card.holder is None
+        assert create_card(app, serials[0]) == started.card_id
+        assert app.get_card(started.card_id).status is CardStatus.ACTIVE
+
+    def test_a_result_for_a_stale_job_is_refused(self, app, refused, serials):
+        first = app.start_card_creation(serials[0], ASSISTANT_A)
+        app.record_personalisation_failure(first.card_id, first.job_id, "reader_gone", "", AGENT)
+        app.start_card_creation(serials[0], ASSISTANT_A)
+        certs, not_before = certificates_for(app, first.card_id)
+        refused("stale_personalisation_job", app.record_certificates_issued, first.card_id,
+                first.job_id, certs, not_before, CA)
+
+
+class TestR4ThreeCalendarYears:
+    def test_the_card_ends_three_calendar_years_after_activation(self, app):
+        card_id = create_card(app, ready_practice(app)[0])
+        card = app.get_card(card_id)
+        assert card.activated_at == T0
+        assert card.expires_at == datetime(2029, 3, 2, 9, 0, tzinfo=UTC)
+        assert {c["not_after"] for c in card.certificates} == {card.expires_at.isoformat()}
+
+    def test_29_february_plus_three_years_is_28_february(self):
+        leap = datetime(2028, 2, 29, 10, 30, tzinfo=UTC)
+        assert add_years(leap, 3) == datetime(2031, 2, 28, 10, 30, tzinfo=UTC)
+
+    def test_a_card_activated_on_a_leap_day_ends_on_28_february(self):
+        app = CardLifecycle(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+                            clock=ManualClock(datetime(2028, 2, 29, 10, 0, tzinfo=UTC)))
+        rep = replace(DOCTOR_A, not_after=datetime(2030, 1, 1, tzinfo=UTC))
+        app.register_practice(URA_A, "P", "apotheek", rep)
+        order = app.place_order(URA_A, 1, "k", rep)
+        app.ship_order(order, ["ZID2028LEAP"], FULFILMENT)
+        holder = replace(ASSISTANT_A, not_after=datetime(2030, 1, 1, tzinfo=UTC))
+        card_id = create_card(app, "ZID2028LEAP", holder)
+        assert app.get_card(card_id).expires_at == datetime(2031, 2, 28, 10, 0, tzinfo=UTC)
+
+    def test_certificates_with_another_end_are_refused(self, app, refused):
+        started = app.start_card_creation(ready_practice(app)[0], ASSISTANT_A)
+        certs, not_before = certificates_for(app, started.card_id)
+        longer = [replace(c, not_after=c.not_after + timedelta(days=1)) for c in certs]
+        refused("certificate_validity_mismatch", app.record_certificates_issued,
+                started.card_id, started.job_id, longer, not_before, CA)
+
+    def test_activation_before_certificates_is_refused(self, app, refused):
+        started = app.start_card_creation(ready_practice(app)[0], ASSISTANT_A)
+        refused("certificates_not_issued", app.activate_card, started.card_id, started.job_id,
+                AGENT)
+
+
+class TestR5OneActiveCardPerPerson:
+    def test_activating_a_new_card_revokes_the_previous_in_the_same_save(self, app):
+        serials = ready_practice(app)
+        old = create_card(app, serials[0])
+        started = app.start_card_creation(serials[1], ASSISTANT_A)
+        certs, not_before = certificates_for(app, started.card_id)
+        app.record_certificates_issued(started.card_id, started.job_id, certs, not_before, CA)
+        since = app.head()
+        recordings = app.activate_card(started.card_id, started.job_id, AGENT)
+        assert recordings is None  # commands return ids, not recordings
+        assert new_events(app, since) == [
+            "Card.Activated", "Card.LinkedToPractice", "Card.Revoked", "Person.ActiveCardSet"
+        ]
+        assert app.get_card(old).status is CardStatus.REVOKED
+        assert app.get_card(old).revocation_reason == "superseded"
+        assert app.find_person(ASSISTANT_A.uzi_number).active_card_id == started.card_id
+
+    def test_a_suspended_card_is_superseded_too(self, app):
+        serials = ready_practice(app)
+        old = create_card(app, serials[0])
+        app.suspend_card(old, "kwijt", ASSISTANT_A)
+        create_card(app, serials[1])
+        assert app.get_card(old).revocation_reason == "superseded"
+
+    def test_an_expired_card_is_not_revoked_when_a_new_one_comes(self, app):
+        serials = ready_practice(app)
+        old = create_card(app, serials[0])
+        clock_of(app).advance(timedelta(days=3 * 366))
+        holder = replace(ASSISTANT_A, not_after=T0 + timedelta(days=3650))
+        rep = replace(DOCTOR_A, not_after=T0 + timedelta(days=3650))
+        order = app.place_order(URA_A, 1, "late", rep)
+        app.ship_order(order, ["ZIDLATE001"], FULFILMENT)
+        create_card(app, "ZIDLATE001", holder)
+        assert app.get_card(old).status is CardStatus.ACTIVE  # no Expired event yet (R11)
+        assert app.get_card(old).status_at(app.clock.now()) is CardStatus.EXPIRED
+
+
+class TestR6Revocation:
+    @pytest.fixture
+    def card(self, app):
+        return create_card(app, ready_practice(app)[0])
+
+    def test_the_holder_revokes(self, app, card):
+        app.revoke_card(card, "loss_or_theft", ASSISTANT_A)
+        assert app.get_card(card).status is CardStatus.REVOKED
+        assert app.find_person(ASSISTANT_A.uzi_number).current_card(app.clock.now()) is None
+
+    def test_a_manager_of_a_linked_practice_revokes(self, app, card):
+        app.revoke_card(card, "defect", DOCTOR_A)
+        assert app.get_card(card).revocation_reason == "defect"
+
+    def test_a_manager_of_another_practice_is_refused(self, app, refused, card):
+        app.register_practice(URA_B, "Elders", "apotheek", DOCTOR_B)
+        refused("not_holder_or_manager", app.revoke_card, card, "defect", DOCTOR_B)
+
+    def test_a_colleague_is_refused(self, app, refused, card):
+        refused("not_holder_or_manager", app.revoke_card, card, "defect", ASSISTANT_A2)
+
+    @pytest.mark.parametrize(
+        "reason", [r.value for r in RevocationReason if r is not RevocationReason.SUPERSEDED]
+    )
+    def test_every_revocation_reason_of_the_cps_is_accepted(self, app, card, reason):
+        app.revoke_card(card, reason, ASSISTANT_A)
+        assert app.get_card(card).revocation_reason == reason
+
+    def test_unknown_and_reserved_reasons_are_refused(self, app, refused, card):
+        refused("invalid_revocation_reason", app.revoke_card, card, "bored", ASSISTANT_A)
+        refused("reserved_revocation_reason", app.revoke_card, card, "superseded", ASSISTANT_A)
+        refused("employment_ended_is_unlink", app.revoke_card, card, "employment_ended",
+                DOCTOR_A)
+
+    def test_a_revoked_card_takes_no_further_command(self, app, refused, card):
+        app.register_practice(URA_B, "Elders", "apotheek", DOCTOR_B)
+        app.revoke_card(card, "defect", ASSISTANT_A)
+        refused("card_revoked", app.revoke_card, card, "defect", ASSISTANT_A)
+        refused("card_revoked", app.suspend_card, card, "kwijt", ASSISTANT_A)
+        refused("card_revoked", app.resume_card, card, DOCTOR_A)
+        refused("card_revoked", app.link_card, card, URA_B, DOCTOR_B)
+        refused("card_revoked", app.unlink_card, card, URA_A, DOCTOR_A)
+        refused("card_revoked", app.grant_guest_use, card, URA_B, T0.date(),
+                T0.date() + timedelta(days=3), DOCTOR_B)
+
+    def test_an_expired_card_takes_no_further_command(self, app, refused, card):
+        clock_of(app).advance(timedelta(days=3 * 366))
+        rep = replace(DOCTOR_A, not_after=T0 + timedelta(days=3650))
+        refused("card_expired", app.revoke_card, card, "defect", rep)
+        refused("card_expired", app.suspend_card, card, "kwijt", rep)
+        app.expire_cards()
+        refused("card_expired", app.revoke_card, card, "defect", rep)
+
+
+class TestR7PersonBound:
+    @pytest.fixture
+    def card(self, app):
+        card_id = create_card(app, ready_practice(app)[0])
+        app.register_practice(URA_B, "Elders", "apotheek", DOCTOR_B)
+        return card_id
+
+    def test_unlinking_when_the_employee_leaves_does_not_revoke(self, app, card):
+        since = app.head()
+        app.unlink_card(card, URA_A, DOCTOR_A)
+        assert new_events(app, since) == ["Card.UnlinkedFromPractice"]
+        state = app.get_card(card)
+        assert state.status is CardStatus.ACTIVE and state.links == set()
+
+    def test_the_holder_may_unlink_too(self, app, card):
+        app.unlink_card(card, URA_A, ASSISTANT_A)
+        assert app.get_card(card).links == set()
+
+    def test_another_practice_links_the_card(self, app, card):
+        app.unlink_card(card, URA_A, DOCTOR_A)
+        app.link_card(card, URA_B, DOCTOR_B)
+        assert app.get_card(card).links == {URA_B}
+
+    def test_only_a_manager_of_the_practice_links(self, app, refused, card):
+        refused("not_manager", app.link_card, card, URA_B, DOCTOR_A)
+        refused("not_manager", app.link_card, card, URA_B, ASSISTANT_A)
+
+    def test_only_the_holder_or_a_manager_of_that_practice_unlinks(self, app, refused, card):
+        refused("not_manager", app.unlink_card, card, URA_A, DOCTOR_B)
+
+    def test_linking_twice_or_unlinking_what_is_not_linked_is_refused(self, app, refused, card):
+        refused("already_linked", app.link_card, card, URA_A, DOCTOR_A)
+        refused("not_linked", app.unlink_card, card, URA_B, DOCTOR_B)
+
+
+class TestR8GuestUse:
+    @pytest.fixture
+    def card(self, app):
+        card_id = create_card(app, ready_practice(app)[0])
+        app.register_practice(URA_B, "Waarneempraktijk", "huisartsenpraktijk", DOCTOR_B)
+        return card_id
+
+    def days(self, start: int, end: int) -> tuple[date, date]:
+        return T0.date() + timedelta(days=start), T0.date() + timedelta(days=end)
+
+    def test_a_manager_of_the_host_grants_a_bounded_period(self, app, card):
+        use_id = app.grant_guest_use(card, URA_B, *self.days(0, 13), DOCTOR_B)
+        use = app.get_card(card).guest_uses[use_id]
+        assert (use.host_ura, use.starts_on, use.ends_on) == (URA_B, *self.days(0, 13))
+        assert use.is_current(T0)
+        assert not use.is_current(T0 + timedelta(days=14))  # ends at its end date
+
+    def test_someone_else_cannot_grant(self, app, refused, card):
+        refused("not_manager", app.grant_guest_use, card, URA_B, *self.days(0, 3), DOCTOR_A)
+
+    def test_overlapping_periods_at_the_same_host_are_refused(self, app, refused, card):
+        app.grant_guest_use(card, URA_B, *self.days(0, 10), DOCTOR_B)
+        refused("guest_use_overlaps", app.grant_guest_use, card, URA_B, *self.days(10, 12),
+                DOCTOR_B)
+        app.grant_guest_use(card, URA_B, *self.days(11, 12), DOCTOR_B)  # adjacent is fine
+
+    def test_bad_periods_are_refused(self, app, refused, card):
+        refused("invalid_period", app.grant_guest_use, card, URA_B, *self.days(5, 4), DOCTOR_B)
+        refused("period_in_past", app.grant_guest_use, card, URA_B, *self.days(-9, -1),
+                DOCTOR_B)
+        refused("guest_use_beyond_card_expiry", app.grant_guest_use, card, URA_B,
+                *self.days(1, 3 * 366), DOCTOR_B)
+        refused("already_linked", app.grant_guest_use, card, URA_A, *self.days(0, 3), DOCTOR_A)
+
+    def test_the_host_ends_it_early_once(self, app, refused, card):
+        use_id = app.grant_guest_use(card, URA_B, *self.days(0, 10), DOCTOR_B)
+        clock_of(app).advance(timedelta(days=2))
+        app.end_guest_use(card, use_id, DOCTOR_B)
+        assert not app.get_card(card).guest_uses[use_id].is_current(app.clock.now())
+        refused("guest_use_ended", app.end_guest_use, card, use_id, DOCTOR_B)
+
+    def test_only_the_host_ends_it(self, app, refused, card):
+        use_id = app.grant_guest_use(card, URA_B, *self.days(0, 10), DOCTOR_B)
+        refused("not_manager", app.end_guest_use, card, use_id, DOCTOR_A)
+
+    def test_revocation_ends_open_guest_use(self, app, card):
+        use_id = app.grant_guest_use(card, URA_B, *self.days(0, 10), DOCTOR_B)
+        since = app.head()
+        app.revoke_card(card, "loss_or_theft", ASSISTANT_A)
+        assert new_events(app, since) == [
+            "Card.GuestUseEnded", "Card.Revoked", "Person.ActiveCardCleared"
+        ]
+        assert app.get_card(card).guest_uses[use_id].end_reason == "card_revoked"
+
+    def test_expiry_ends_open_guest_use(self, app, card):
+        expires_at = app.get_card(card).expires_at
+        last_day = expires_at.date()  # the card ends at 09:00 that day
+        use_id = app.grant_guest_use(card, URA_B, last_day - timedelta(days=5), last_day,
+                                     DOCTOR_B)
+        clock_of(app).set(expires_at)
+        app.expire_cards()
+        assert app.get_card(card).guest_uses[use_id].end_reason == "card_expired"
+
+
+class TestR9Mandates:
+    @pytest.fixture(autouse=True)
+    def practice(self, app):
+        ready_practice(app)
+
+    def until(self, days: int) -> datetime:
+        return T0 + timedelta(days=days)
+
+    def test_a_care_provider_of_the_practice_mandates_an_employee(self, app):
+        mandate_id = app.grant_mandate(URA_A, ASSISTANT_A.uzi_number, self.until(365), DOCTOR_A)
+        mandate = app.get_mandate(mandate_id)
+        assert mandate.mandatee_uzi_number == ASSISTANT_A.uzi_number
+        assert mandate.grantor_role == DOCTOR_A.role
+        assert mandate.is_effective(app.clock.now())
+
+    def test_the_mandate_survives_a_replacement_card(self, app):
+        serials = ready_practice(app)
+        create_card(app, serials[0])
+        mandate_id = app.grant_mandate(URA_A, ASSISTANT_A.uzi_number, self.until(365), DOCTOR_A)
+        create_card(app, serials[1])  # supersedes the first (R5)
+        mandate = app.get_mandate(mandate_id)
+        assert mandate.is_effective(app.clock.now())
+        assert mandate.id == Mandate.create_id(URA_A, DOCTOR_A.uzi_number, ASSISTANT_A.uzi_number)
+
+    def test_only_a_care_provider_of_that_practice_mandates(self, app, refused):
+        refused("not_care_provider", app.grant_mandate, URA_A, ASSISTANT_A2.uzi_number,
+                self.until(30), ASSISTANT_A)
+        refused("ura_mismatch", app.grant_mandate, URA_A, ASSISTANT_A.uzi_number,
+                self.until(30), DOCTOR_B)
+        refused("practice_not_registered", app.grant_mandate, URA_B, EMPLOYEE_B.uzi_number,
+                self.until(30), DOCTOR_B)
+
+    def test_at_most_three_years(self, app, refused):
+        refused("mandate_too_long", app.grant_mandate, URA_A, ASSISTANT_A.uzi_number,
+                add_years(T0, 3) + timedelta(seconds=1), DOCTOR_A)
+        app.grant_mandate(URA_A, ASSISTANT_A.uzi_number, add_years(T0, 3), DOCTOR_A)
+
+    def test_bad_periods_and_self_mandates_are_refused(self, app, refused):
+        refused("invalid_period", app.grant_mandate, URA_A, ASSISTANT_A.uzi_number, T0,
+                DOCTOR_A)
+        refused("self_mandate", app.grant_mandate, URA_A, DOCTOR_A.uzi_number, self.until(9),
+                DOCTOR_A)
+
+    def test_granting_again_renews(self, app):
+        first = app.grant_mandate(URA_A, ASSISTANT_A.uzi_number, self.until(30), DOCTOR_A)
+        second = app.grant_mandate(URA_A, ASSISTANT_A.uzi_number, self.until(300), DOCTOR_A)
+        assert first == second
+        assert app.get_mandate(first).valid_until == self.until(300)
+
+    def test_the_grantor_or_an_administrator_revokes(self, app, refused):
+        provider = uzi_pass("900016700", "Z", URA_A, name=("Tweede", "Arts"))
+        mandate_id = app.grant_mandate(URA_A, ASSISTANT_A.uzi_number, self.until(30), provider)
+        refused("not_grantor", app.revoke_mandate, mandate_id, "", ASSISTANT_A)
+        app.revoke_mandate(mandate_id, "uit dienst", DOCTOR_A)  # DOCTOR_A is administrator
+        assert not app.get_mandate(mandate_id).is_effective(app.clock.now())
+        refused("mandate_not_effective", app.revoke_mandate, mandate_id, "", provider)
+
+    def test_a_mandate_ends_by_itself(self, app):
+        mandate_id = app.grant_mandate(URA_A, ASSISTANT_A.uzi_number, self.until(30), DOCTOR_A)
+        assert not app.get_mandate(mandate_id).is_effective(self.until(30))
+
+
+class TestR10Orders:
+    @pytest.fixture(autouse=True)
+    def practice(self, app):
+        app.register_practice(URA_A, "Praktijk Noord", "huisartsenpraktijk", DOCTOR_A)
+
+    def test_the_prices_in_force_are_written_into_the_order(self, app):
+        order_id = app.place_order(URA_A, 4, "k1", DOCTOR_A)
+        order = app.get_order(order_id)
+        assert (order.pricing.unit_price_cents, order.pricing.shipping_cents,
+                order.pricing.vat_rate_bp) == (7500, 695, 2100)
+        assert order.net_cents() == 4 * 7500 + 695
+        assert order.total_cents() == 30695 + 6446  # 21 % of 306.95 = 64.4595 -> 64.46
+
+    def test_new_prices_never_reprice_an_old_order(self, app):
+        order_id = app.place_order(URA_A, 2, "k1", DOCTOR_A)
+        app.pricing = Pricing(unit_price_cents=9900, shipping_cents=0, vat_rate_bp=900)
+        assert app.get_order(order_id).pricing == Pricing()
+        later = app.place_order(URA_A, 2, "k2", DOCTOR_A)
+        assert app.get_order(later).pricing.unit_price_cents == 9900
+
+    def test_the_same_idempotency_key_twice_is_one_order(self, app):
+        since = app.head()
+        first = app.place_order(URA_A, 3, "webshop-42", DOCTOR_A)
+        again = app.place_order(URA_A, 3, "webshop-42", DOCTOR_A)
+        assert first == again == BlankCardOrder.create_id(URA_A, "webshop-42")
+        assert new_events(app, since) == ["BlankCardOrder.Placed"]
+
+    def test_the_same_key_for_another_order_is_refused(self, app, refused):
+        app.place_order(URA_A, 3, "webshop-42", DOCTOR_A)
+        refused("idempotency_key_reused", app.place_order, URA_A, 5, "webshop-42", DOCTOR_A)
+
+    def test_a_beheerder_orders_and_an_employee_cannot(self, app, refused):
+        app.appoint_manager(URA_A, BEHEERDER_A.uzi_number, BEHEERDER_A.name, "beheerder",
+                            DOCTOR_A)
+        app.place_order(URA_A, 1, "b1", BEHEERDER_A)
+        refused("not_manager", app.place_order, URA_A, 1, "e1", ASSISTANT_A)
+
+    def test_bad_quantities_and_keys_are_refused(self, app, refused):
+        refused("invalid_quantity", app.place_order, URA_A, 0, "k", DOCTOR_A)
+        refused("invalid_quantity", app.place_order, URA_A, 501, "k", DOCTOR_A)
+        refused("invalid_idempotency_key", app.place_order, URA_A, 1, "", DOCTOR_A)
+
+    def test_shipment_must_match_the_order_and_happen_once(self, app, refused):
+        order_id = app.place_order(URA_A, 2, "k", DOCTOR_A)
+        refused("shipment_quantity_mismatch", app.ship_order, order_id, ["ZIDAAAAAA1"],
+                FULFILMENT)
+        refused("shipment_quantity_mismatch", app.ship_order, order_id,
+                ["ZIDAAAAAA1", "ZIDAAAAAA1"], FULFILMENT)
+        refused("invalid_card_serial", app.ship_order, order_id, ["zid 1", "ZIDAAAAAA2"],
+                FULFILMENT)
+        app.ship_order(order_id, ["ZIDAAAAAA1", "ZIDAAAAAA2"], FULFILMENT)
+        refused("order_shipped", app.ship_order, order_id, ["ZIDAAAAAA3", "ZIDAAAAAA4"],
+                FULFILMENT)
+        refused("order_shipped", app.cancel_order, order_id, "te laat", DOCTOR_A)
+
+    def test_a_serial_ships_only_once(self, app, refused):
+        first = app.place_order(URA_A, 1, "k1", DOCTOR_A)
+        app.ship_order(first, ["ZIDAAAAAA1"], FULFILMENT)
+        second = app.place_order(URA_A, 1, "k2", DOCTOR_A)
+        refused("card_serial_already_shipped", app.ship_order, second, ["ZIDAAAAAA1"],
+                FULFILMENT)
+
+    def test_an_unshipped_order_can_be_cancelled(self, app, refused):
+        order_id = app.place_order(URA_A, 2, "k", DOCTOR_A)
+        app.cancel_order(order_id, "verkeerd aantal", DOCTOR_A)
+        assert app.get_order(order_id).status.value == "cancelled"
+        refused("order_cancelled", app.ship_order, order_id, ["ZIDAAAAAA1", "ZIDAAAAAA2"],
+                FULFILMENT)
+
+
+class TestR11ExpiryIsAFactAtItsMoment:
+    def test_a_card_past_its_end_is_expired_before_the_event(self, app):
+        card = create_card(app, ready_practice(app)[0])
+        expires_at = app.get_card(card).expires_at
+        clock_of(app).set(expires_at - timedelta(seconds=1))
+        assert app.get_card(card).status_at(app.clock.now()) is CardStatus.ACTIVE
+        clock_of(app).set(expires_at)
+        assert app.get_card(card).status is CardStatus.ACTIVE
+        assert app.get_card(card).status_at(app.clock.now()) is CardStatus.EXPIRED
+
+    def test_the_expiry_job_appends_expired_once(self, app):
+        card = create_card(app, ready_practice(app)[0])
+        clock_of(app).set(app.get_card(card).expires_at)
+        since = app.head()
+        assert app.expire_cards() == [card]
+        assert new_events(app, since) == ["Card.Expired", "Person.ActiveCardCleared"]
+        assert app.expire_cards() == []
+        assert app.head() == since + 2
+        assert app.get_card(card).status is CardStatus.EXPIRED
+
+    def test_the_job_leaves_revoked_and_running_cards_alone(self, app):
+        serials = ready_practice(app)
+        revoked = create_card(app, serials[0])
+        app.revoke_card(revoked, "defect", ASSISTANT_A)
+        clock_of(app).advance(timedelta(days=400))
+        holder = replace(ASSISTANT_A2, not_after=T0 + timedelta(days=3650))
+        running = create_card(app, serials[1], holder)
+        clock_of(app).set(T0 + timedelta(days=3 * 365 + 2))
+        assert app.expire_cards() == []
+        assert app.get_card(running).status is CardStatus.ACTIVE
+
+
+class TestR12ManagersHoldNoCard:
+    def test_a_manager_cannot_create_a_card(self, app, refused):
+        serials = ready_practice(app)
+        app.appoint_manager(URA_A, BEHEERDER_A.uzi_number, BEHEERDER_A.name, "beheerder",
+                            DOCTOR_A)
+        refused("manager_cannot_hold_card", app.start_card_creation, serials[0], BEHEERDER_A)
+
+    def test_a_cardholder_cannot_be_made_manager(self, app, refused):
+        create_card(app, ready_practice(app)[0])
+        refused("cardholder_cannot_be_manager", app.appoint_manager, URA_A,
+                ASSISTANT_A.uzi_number, ASSISTANT_A.name, "beheerder", DOCTOR_A)
+
+    def test_a_cardholder_cannot_register_a_practice(self, app, refused):
+        create_card(app, ready_practice(app)[0])
+        moved = replace(ASSISTANT_A, ura=URA_B)
+        refused("cardholder_cannot_be_manager", app.register_practice, URA_B, "Nieuw",
+                "apotheek", moved)
+
+    def test_after_revoking_the_card_the_person_can_be_appointed(self, app):
+        card = create_card(app, ready_practice(app)[0])
+        app.revoke_card(card, "no_longer_eligible", ASSISTANT_A)
+        app.appoint_manager(URA_A, ASSISTANT_A.uzi_number, ASSISTANT_A.name, "beheerder",
+                            DOCTOR_A)
+
+    def test_the_policy_can_be_switched_off(self):
+        app = CardLifecycle(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+                            clock=ManualClock(T0), policy=Policy(managers_hold_no_card=False))
+        serials = ready_practice(app)
+        app.appoint_manager(URA_A, BEHEERDER_A.uzi_number, BEHEERDER_A.name, "beheerder",
+                            DOCTOR_A)
+        create_card(app, serials[0], BEHEERDER_A)
+
+
+class TestR13Suspension:
+    @pytest.fixture
+    def card(self, app):
+        return create_card(app, ready_practice(app)[0])
+
+    def test_the_holder_suspends_and_a_manager_resumes(self, app, card):
+        app.suspend_card(card, "kaart kwijt", ASSISTANT_A)
+        assert app.get_card(card).status is CardStatus.SUSPENDED
+        app.resume_card(card, DOCTOR_A)
+        assert app.get_card(card).status is CardStatus.ACTIVE
+
+    def test_the_holder_cannot_resume(self, app, refused, card):
+        app.suspend_card(card, "kwijt", ASSISTANT_A)
+        refused("not_manager", app.resume_card, card, ASSISTANT_A)
+
+    def test_a_suspended_card_can_still_be_revoked(self, app, card):
+        app.suspend_card(card, "kwijt", DOCTOR_A)
+        app.revoke_card(card, "loss_or_theft", DOCTOR_A)
+        assert app.get_card(card).status is CardStatus.REVOKED
+
+    def test_suspending_twice_or_resuming_an_active_card_is_refused(self, app, refused, card):
+        refused("card_not_suspended", app.resume_card, card, DOCTOR_A)
+        app.suspend_card(card, "kwijt", ASSISTANT_A)
+        refused("card_suspended", app.suspend_card, card, "kwijt", ASSISTANT_A)
+
+    def test_a_suspended_card_gets_no_guest_use(self, app, refused, card):
+        app.register_practice(URA_B, "Elders", "apotheek", DOCTOR_B)
+        app.suspend_card(card, "kwijt", ASSISTANT_A)
+        refused("card_suspended", app.grant_guest_use, card, URA_B, T0.date(),
+                T0.date() + timedelta(days=2), DOCTOR_B)
+
+    def test_a_stranger_cannot_suspend(self, app, refused, card):
+        refused("not_holder_or_manager", app.suspend_card, card, "x", ASSISTANT_A2)
+        refused("invalid_reason", app.suspend_card, card, "   ", ASSISTANT_A)
+
+
+class TestEveryEventRecordsItsActor:
+    def test_actor_and_moment_on_every_event(self, app):
+        card = create_card(app, ready_practice(app)[0])
+        app.revoke_card(card, "defect", ASSISTANT_A)
+        for event in app.read_log():
+            assert event.actor["kind"] in ("person", "system")
+            assert event.timestamp.tzinfo is not None
+        assert Person.create_id(ASSISTANT_A.uzi_number) == app.find_person(
+            ASSISTANT_A.uzi_number).id
+        assert Actor.system("expiry-job").to_dict() == {"kind": "system", "name": "expiry-job"}
