@@ -220,15 +220,15 @@ class DemoScenario:
         self.summary.managers["administrator"] += 1
         if self.rng.random() < 0.5 and len(p.employees) > 2:
             p.employees.pop()
-            p.beheerder = self.person("N", p.ura, "00.000", True)
-            self.at(self.later(0.5, 3), lambda: self.appoint(p))
+            candidate = self.person("N", p.ura, "00.000", True)
+            self.at(self.later(0.5, 3), lambda: self.appoint(p, candidate))
         self.at(self.later(4, 8), lambda: self.order(p, len(p.employees) + self.rng.randint(1, 3),
                                                      then_create=True))
 
-    def appoint(self, p: DemoPractice) -> None:
-        assert p.beheerder is not None
-        self.app.appoint_manager(p.ura, p.beheerder.uzi_number, p.beheerder.name,
+    def appoint(self, p: DemoPractice, beheerder: UziPass) -> None:
+        self.app.appoint_manager(p.ura, beheerder.uzi_number, beheerder.name,
                                  "beheerder", p.admin)
+        p.beheerder = beheerder
         self.summary.managers["beheerder"] += 1
 
     def order(self, p: DemoPractice, quantity: int, then_create: bool) -> None:
@@ -376,8 +376,12 @@ class DemoScenario:
 
     def give_up(self, staff: Staff, card_id: UUID) -> None:
         card = self.app.get_card(card_id)
-        if card.status_at(self.clock.now()) is CardStatus.SUSPENDED:
-            self.app.revoke_card(card_id, "loss_or_theft", self.manager_of(staff.practice))
+        if card.status_at(self.clock.now()) is not CardStatus.SUSPENDED:
+            return
+        managers = [self.manager_of(p) for p in self.practices if p.ura in card.links]
+        revoker = staff.uzi if self.usable(staff.uzi) else (managers[0] if managers else None)
+        if revoker is not None:
+            self.app.revoke_card(card_id, "loss_or_theft", revoker)
             self.at(self.later(1, 5), lambda: self.create(staff))
 
     def defect(self, staff: Staff, card_id: UUID) -> None:

@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 import click
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from adapters.cli.demo import demo
 from adapters.cli.store import events, expire, init
@@ -26,6 +26,13 @@ class ZorgidGroup(click.Group):
             return super().invoke(ctx)
         except DomainError as error:
             click.echo(f"zorgid: {error.code}: {error.message}", err=True)
+            sys.exit(EXIT_REFUSED)
+        except MapperDeserialisationError:
+            click.echo(
+                "zorgid: undecodable_event: stored events cannot be decrypted or decoded; "
+                "is this the key (cipher.key or ZORGID_CIPHER_KEY) they were written with?",
+                err=True,
+            )
             sys.exit(EXIT_REFUSED)
         except PersistenceError as error:
             # The store is unreachable or unreadable; say which, in one line.
