@@ -28,14 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eventsourcing.application import Application  # noqa: E402
-from eventsourcing.domain import Aggregate, event  # noqa: E402
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
 
-from adapters.bootstrap import Settings, init_data_dir  # noqa: E402
-from domain.application import CardLifecycle  # noqa: E402
-from domain.card import IssuedCertificate  # noqa: E402
-from domain.clock import ManualClock  # noqa: E402
-from domain.identity import Actor, UziPass  # noqa: E402
+from adapters.bootstrap import Settings, init_data_dir
+from domain.application import CardLifecycle
+from domain.card import IssuedCertificate
+from domain.clock import ManualClock
+from domain.identity import Actor, UziPass
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 CA, AGENT, FULFILMENT = Actor.system("card-ca"), Actor.system("reader-agent"), \
