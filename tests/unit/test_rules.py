@@ -673,3 +673,45 @@ class TestEveryEventRecordsItsActor:
         assert Person.create_id(ASSISTANT_A.uzi_number) == app.find_person(
             ASSISTANT_A.uzi_number).id
         assert Actor.system("expiry-job").to_dict() == {"kind": "system", "name": "expiry-job"}
+
+
+class TestOtherRefusals:
+    def test_unknown_ids_are_not_found(self, app, refused):
+        from uuid import uuid4
+
+        refused("card_not_found", app.revoke_card, uuid4(), "defect", DOCTOR_A)
+        refused("order_not_found", app.ship_order, uuid4(), ["ZIDAAAAAA1"], FULFILMENT)
+        refused("mandate_not_found", app.revoke_mandate, uuid4(), "", DOCTOR_A)
+        refused("practice_not_found", app.place_order, URA_B, 1, "k", DOCTOR_B)
+
+    def test_a_blank_card_takes_no_card_commands(self, app, refused):
+        serial = ready_practice(app)[0]
+        card_id = app.get_card_by_serial(serial).id
+        refused("card_not_active", app.link_card, card_id, URA_A, DOCTOR_A)
+        refused("card_not_personalising", app.activate_card, card_id, card_id, AGENT)
+        refused("card_not_personalising", app.record_personalisation_failure, card_id, card_id,
+                "x", "", AGENT)
+
+    def test_certificates_are_issued_once_and_not_empty(self, app, refused):
+        started = app.start_card_creation(ready_practice(app)[0], ASSISTANT_A)
+        certs, not_before = certificates_for(app, started.card_id)
+        refused("no_certificates", app.record_certificates_issued, started.card_id,
+                started.job_id, [], not_before, CA)
+        app.record_certificates_issued(started.card_id, started.job_id, certs, not_before, CA)
+        refused("certificates_already_issued", app.record_certificates_issued,
+                started.card_id, started.job_id, certs, not_before, CA)
+
+    def test_an_unknown_guest_use_is_not_found(self, app, refused):
+        from uuid import uuid4
+
+        card = create_card(app, ready_practice(app)[0])
+        refused("guest_use_not_found", app.end_guest_use, card, uuid4(), DOCTOR_A)
+
+    def test_a_card_not_past_its_end_is_not_expired(self, app):
+        from domain.errors import RuleViolation
+
+        card = create_card(app, ready_practice(app)[0])
+        aggregate = app.get_card(card)
+        with pytest.raises(RuleViolation) as caught:
+            aggregate.expire(AGENT, app.clock.now())
+        assert caught.value.code == "card_not_due"
