@@ -449,7 +449,6 @@ class CardLifecycle(Application[UUID]):
         revocation_reason = RevocationReason.parse(reason)
         actor, now = self._authenticated(by)
         card = self.get_card(card_id)
-        card.check_not_final(now)
         self._check_holder_or_manager(card, actor)
         card.revoke(revocation_reason, actor, now)
         person = self.find_person(card.holder_uzi_number or "")

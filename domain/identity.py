@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from domain.errors import InvalidValue, RuleViolation
 
@@ -67,6 +67,18 @@ class CardSerial(_CheckedStr):
     what = "card serial (6 to 32 capital letters, digits or dashes)"
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_choice(choices: type[E], value: object, code: str, what: str) -> E:
+    """One of a closed set of words (case and surrounding space ignored), or a clear refusal."""
+    try:
+        return choices(str(value).strip().lower())
+    except ValueError:
+        allowed = ", ".join(c.value for c in choices)
+        raise InvalidValue(code, f"{value!r} is not {what} ({allowed})") from None
+
+
 class CardType(StrEnum):
     """UZI card types (CPS section 7.1)."""
 
@@ -77,11 +89,9 @@ class CardType(StrEnum):
 
     @classmethod
     def parse(cls, value: object) -> CardType:
-        try:
-            return cls(str(value).strip().upper())
-        except ValueError:
-            raise InvalidValue("invalid_card_type", f"{value!r} is not a card type (Z, N, M or S)")\
-                from None
+        if isinstance(value, str) and value.strip().upper() in {c.value for c in cls}:
+            return cls(value.strip().upper())
+        raise InvalidValue("invalid_card_type", f"{value!r} is not a card type (Z, N, M or S)")
 
 
 NO_ROLE = RoleCode("00.000")

@@ -13,7 +13,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.base import DomainEvent, natural_id
 from domain.errors import InvalidValue, NotAllowed, RuleViolation
-from domain.identity import Actor, Ura, UziNumber
+from domain.identity import Actor, Ura, UziNumber, parse_choice
 
 
 class PracticeKind(StrEnum):
@@ -23,12 +23,7 @@ class PracticeKind(StrEnum):
 
     @classmethod
     def parse(cls, value: object) -> PracticeKind:
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            kinds = ", ".join(k.value for k in cls)
-            raise InvalidValue("invalid_practice_kind", f"{value!r} is not one of: {kinds}")\
-                from None
+        return parse_choice(cls, value, "invalid_practice_kind", "a kind of practice")
 
 
 class ManagerRole(StrEnum):
@@ -37,12 +32,7 @@ class ManagerRole(StrEnum):
 
     @classmethod
     def parse(cls, value: object) -> ManagerRole:
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            raise InvalidValue(
-                "invalid_manager_role", f"{value!r} is not a role (administrator or beheerder)"
-            ) from None
+        return parse_choice(cls, value, "invalid_manager_role", "a manager role")
 
 
 @dataclass(frozen=True)
