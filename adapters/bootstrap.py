@@ -22,13 +22,16 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import InternalError, OperationalError
+from sqlite_utils import Database
 
 from domain.application import CardLifecycle, Policy
 from domain.clock import Clock
 from domain.errors import DomainError
 from domain.order import Pricing
+from projections.runner import open_views
 
 EVENTS_FILE = "events.sqlite3"
+VIEWS_FILE = "views.sqlite3"
 KEY_FILE = "cipher.key"
 DEFAULT_DATA_DIR = "./data"
 
@@ -77,6 +80,10 @@ class Settings:
     @property
     def events_path(self) -> Path:
         return self.data_dir / EVENTS_FILE
+
+    @property
+    def views_path(self) -> Path:
+        return self.data_dir / VIEWS_FILE
 
     @property
     def key_path(self) -> Path:
@@ -176,3 +183,18 @@ def init_data_dir(settings: Settings) -> bool:
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
     return True
+
+
+def open_views_db(settings: Settings, must_exist: bool = False) -> Database:
+    """The read models' SQLite database (separate from the event store)."""
+    if must_exist and not settings.views_path.exists():
+        raise ConfigurationError(
+            f"no read models at {settings.views_path}; build them with: "
+            f"zorgid project --data-dir {settings.data_dir}"
+        )
+    if not settings.data_dir.is_dir():
+        raise ConfigurationError(
+            f"no data directory at {settings.data_dir}; create it with: "
+            f"zorgid init --data-dir {settings.data_dir}"
+        )
+    return open_views(settings.views_path)

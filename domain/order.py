@@ -46,6 +46,14 @@ class OrderLine:
         return self.quantity * self.unit_price_cents
 
 
+def order_lines(quantity: int, pricing: Pricing) -> list[OrderLine]:
+    """What an order of blank cards costs: the cards (three years each) and shipping."""
+    return [
+        OrderLine("ZORG-ID Smartcard, 3 jaar geldig", quantity, pricing.unit_price_cents),
+        OrderLine("Verzendkosten", 1, pricing.shipping_cents),
+    ]
+
+
 def vat_cents(net_cents: int, vat_rate_bp: int) -> int:
     """VAT on a net amount, rounded half up to whole cents (Dutch practice)."""
     exact = Decimal(net_cents) * Decimal(vat_rate_bp) / Decimal(10_000)
@@ -162,11 +170,7 @@ class BlankCardOrder(Aggregate):
         )
 
     def lines(self) -> list[OrderLine]:
-        return [
-            OrderLine("ZORG-ID Smartcard, 3 jaar geldig", self.quantity,
-                      self.pricing.unit_price_cents),
-            OrderLine("Verzendkosten", 1, self.pricing.shipping_cents),
-        ]
+        return order_lines(self.quantity, self.pricing)
 
     def net_cents(self) -> int:
         return sum(line.amount_cents for line in self.lines())

@@ -15,6 +15,7 @@ from eventsourcing.persistence import MapperDeserialisationError, PersistenceErr
 
 from adapters.cli.demo import demo
 from adapters.cli.store import events, expire, init
+from adapters.cli.views import billing, project
 from domain.errors import DomainError
 
 EXIT_REFUSED = 1
@@ -62,6 +63,8 @@ cli.add_command(init)
 cli.add_command(demo)
 cli.add_command(events)
 cli.add_command(expire)
+cli.add_command(project)
+cli.add_command(billing)
 
 
 def main() -> None:

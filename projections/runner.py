@@ -1,0 +1,182 @@
+"""The projection runner: follows the notification log into the views, exactly once.
+
+One batch is one SQLite transaction on the views database: the handlers' writes
+and every view's new tracking position commit together or not at all. The batch
+starts with BEGIN IMMEDIATE and reads the tracking positions inside it, so two
+runners on the same database take turns instead of applying a batch twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlite_utils import Database
+
+from projections.base import Handler, View
+from projections.blank_cards import BlankCardsView
+from projections.cards import CardsView
+from projections.expiry import ExpiryView
+from projections.guest_uses import GuestUsesView
+from projections.invoices import InvoicesView
+from projections.mandates import MandatesView
+from projections.orders import OrdersView
+from projections.practices import PracticesView
+
+log = logging.getLogger(__name__)
+
+VIEWS_FILE = "views.sqlite3"
+BATCH_SIZE = 2000
+
+
+def all_views() -> list[View]:
+    return [PracticesView(), OrdersView(), BlankCardsView(), CardsView(), ExpiryView(),
+            GuestUsesView(), MandatesView(), InvoicesView()]
+
+
+class Notification(Protocol):
+    id: int
+    topic: str
+
+
+class EventSource(Protocol):
+    """What the runner needs of the event store (CardLifecycle provides it)."""
+
+    def select(self, after: int, limit: int) -> Sequence[Any]: ...
+
+    def to_event(self, notification: Any) -> Any: ...
+
+    def head(self) -> int: ...
+
+
+@dataclass
+class ApplicationSource:
+    """Reads a CardLifecycle's notification log in pages."""
+
+    app: Any
+
+    def select(self, after: int, limit: int) -> Sequence[Any]:
+        return self.app.recorder.select_notifications(after, limit, inclusive_of_start=False)
+
+    def to_event(self, notification: Any) -> Any:
+        return self.app.mapper.to_domain_event(notification)
+
+    def head(self) -> int:
+        return self.app.head()
+
+
+def open_views(path: Path | str) -> Database:
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return Database(conn)
+
+
+class Projector:
+    def __init__(self, db: Database, views: list[View] | None = None,
+                 as_of: datetime | None = None) -> None:
+        self.db = db
+        self.views = views if views is not None else all_views()
+        self.as_of = as_of  # build the views as they were at this moment (auditors)
+        db["projection_tracking"].create({"view": str, "position": int}, pk="view",
+                                         if_not_exists=True)
+        for view in self.views:
+            view.create(db)
+            db.conn.execute("INSERT OR IGNORE INTO projection_tracking VALUES (?, 0)",
+                            (view.name,))
+        self._routes: dict[str, list[tuple[View, Handler]]] = {}
+        for view in self.views:
+            for topic, handler in view.handlers().items():
+                self._routes.setdefault(topic, []).append((view, handler))
+
+    def positions(self) -> dict[str, int]:
+        rows = self.db.conn.execute("SELECT view, position FROM projection_tracking").fetchall()
+        names = {v.name for v in self.views}
+        return {view: position for view, position in rows if view in names}
+
+    def position(self) -> int:
+        """Where every view has got to (the slowest one)."""
+        return min(self.positions().values(), default=0)
+
+    def run_batch(self, source: EventSource, limit: int = BATCH_SIZE,
+                  stop: int | None = None) -> int:
+        """Apply the next batch; return how many notifications it covered (0: caught up)."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            positions = self.positions()
+            start = min(positions.values())
+            if stop is not None:
+                limit = min(limit, stop - start)
+            notifications = source.select(start, limit) if limit > 0 else []
+            for notification in notifications:
+                self._apply(conn, source, notification, positions)
+            if notifications:
+                last = notifications[-1].id
+                conn.executemany(
+                    "UPDATE projection_tracking SET position = ? WHERE view = ? AND position < ?",
+                    [(last, view.name, last) for view in self.views])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return len(notifications)
+
+    def _apply(self, conn: sqlite3.Connection, source: EventSource, notification: Any,
+               positions: dict[str, int]) -> None:
+        routes = self._routes.get(notification.topic)
+        if not routes and self.as_of is None:
+            return  # no view cares: do not even decode it
+        position = notification.id
+        routes = [(v, h) for v, h in routes or () if positions[v.name] < position]
+        if not routes:
+            return
+        event = source.to_event(notification)
+        if self.as_of is not None and event.timestamp > self.as_of:
+            return
+        for _, handler in routes:
+            handler(conn, event, position)
+
+    def run_until_caught_up(self, source: EventSource, stop: int | None = None,
+                            progress: Callable[[int], None] | None = None) -> int:
+        total = 0
+        while count := self.run_batch(source, stop=stop):
+            total += count
+            if progress is not None:
+                progress(count)
+        return total
+
+    def rebuild_views(self) -> None:
+        """Drop every view and reset its position to 0, in one transaction."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for view in self.views:
+                view.drop(self.db)
+                view.create(self.db)
+            conn.executemany("UPDATE projection_tracking SET position = 0 WHERE view = ?",
+                             [(v.name,) for v in self.views])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def rebuild(self, source: EventSource, stop: int | None = None,
+                progress: Callable[[int], None] | None = None) -> int:
+        """Drop every view and build it again from position 0."""
+        self.rebuild_views()
+        return self.run_until_caught_up(source, stop=stop, progress=progress)
+
+    def follow(self, source: EventSource, poll_seconds: float = 0.5,
+               should_stop: Callable[[], bool] = lambda: False,
+               batch_size: int = BATCH_SIZE) -> None:
+        """Keep the views up to date until told to stop (SQLite has no push: poll)."""
+        while not should_stop():
+            if not self.run_batch(source, batch_size):
+                time.sleep(poll_seconds)
