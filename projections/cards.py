@@ -18,6 +18,11 @@ STATUS_AT = (
     "CASE WHEN c.status IN ('active', 'suspended') AND c.expires_at <= :now "
     "THEN 'expired' ELSE c.status END"
 )
+# Every column but the stored status, which queries replace by the status at :now.
+COLUMNS = ", ".join(f"c.{name}" for name in (
+    "card_id", "serial", "shipped_to_ura", "holder_uzi_number", "holder_name", "holder_ura",
+    "activated_at", "expires_at", "suspension_reason", "revoked_at", "revocation_reason",
+    "failed_attempts", "updated_at"))
 
 
 class CardsView(View):
@@ -105,7 +110,7 @@ def _with_links(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, Any]
 
 
 def card(db: Database, card_id: str, now: datetime) -> dict[str, Any] | None:
-    rows = list(db.query(f"SELECT c.*, {STATUS_AT} AS status FROM cards c "
+    rows = list(db.query(f"SELECT {COLUMNS}, {STATUS_AT} AS status FROM cards c "
                          "WHERE c.card_id = :card_id", {"now": ts(now), "card_id": card_id}))
     return _with_links(db, rows)[0] if rows else None
 
@@ -113,7 +118,7 @@ def card(db: Database, card_id: str, now: datetime) -> dict[str, Any] | None:
 def cards_of_practice(db: Database, ura: str, now: datetime,
                       statuses: list[str] | None = None) -> list[dict[str, Any]]:
     rows = list(db.query(
-        f"SELECT c.*, {STATUS_AT} AS status FROM cards c JOIN card_links l USING (card_id) "
+        f"SELECT {COLUMNS}, {STATUS_AT} AS status FROM cards c JOIN card_links l USING (card_id) "
         "WHERE l.ura = :ura ORDER BY c.holder_name, c.serial", {"now": ts(now), "ura": ura}))
     if statuses:
         rows = [r for r in rows if r["status"] in statuses]
@@ -122,7 +127,7 @@ def cards_of_practice(db: Database, ura: str, now: datetime,
 
 def cards_of_holder(db: Database, uzi_number: str, now: datetime) -> list[dict[str, Any]]:
     rows = list(db.query(
-        f"SELECT c.*, {STATUS_AT} AS status FROM cards c WHERE c.holder_uzi_number = :uzi "
+        f"SELECT {COLUMNS}, {STATUS_AT} AS status FROM cards c WHERE c.holder_uzi_number = :uzi "
         "ORDER BY c.activated_at", {"now": ts(now), "uzi": uzi_number}))
     return _with_links(db, rows)
 
