@@ -185,7 +185,7 @@ class TestInvoices:
             assert invoice["total_cents"] == invoice["net_cents"] + invoice["vat_cents"]
             exact = invoice["net_cents"] * invoice["vat_rate_bp"] / 10_000
             assert abs(invoice["vat_cents"] - exact) <= 0.5
-            year, number = invoice["invoice_number"].split("-")
+            year = invoice["invoice_number"].split("-")[0]
             assert invoice["issued_at"].startswith(year)
             by_year.setdefault(year, []).append(invoice)
         for year, items in by_year.items():
