@@ -13,6 +13,7 @@ from typing import Any
 import click
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
+from adapters.cli.audit import audit
 from adapters.cli.demo import demo
 from adapters.cli.store import events, expire, init
 from adapters.cli.views import billing, project
@@ -65,6 +66,7 @@ cli.add_command(events)
 cli.add_command(expire)
 cli.add_command(project)
 cli.add_command(billing)
+cli.add_command(audit)
 
 
 def main() -> None:

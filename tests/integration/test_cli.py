@@ -9,7 +9,9 @@ from click.testing import CliRunner
 
 from adapters.cli.main import cli
 
-COMMANDS = ["init", "demo", "events", "expire"]
+COMMANDS = [["init"], ["demo"], ["events"], ["expire"], ["project"], ["billing", "invoices"],
+            ["audit", "history"], ["audit", "as-of"], ["audit", "export"], ["audit", "seal"],
+            ["audit", "verify"]]
 
 
 @pytest.fixture
@@ -37,9 +39,11 @@ class TestHelp:
     def test_the_group_and_every_command_show_an_example(self, run):
         assert "Example" in run("--help").output
         for command in COMMANDS:
-            result = run(command, "--help")
+            result = run(*command, "--help")
             assert result.exit_code == 0
-            assert "Example" in result.output and "--data-dir" in result.output
+            assert "Example" in result.output and "--data-dir" in result.output, command
+        for group in ("billing", "audit"):
+            assert "Example" in run(group, "--help").output
 
 
 class TestInit:
@@ -142,3 +146,32 @@ class TestExpire:
         assert first.exit_code == 0 and "card(s) expired" in first.output
         second = run("expire", "--data-dir", str(demo_dir))
         assert second.output.strip() == "0 card(s) expired"
+
+
+class TestProjectAndBilling:
+    def test_project_then_invoices_as_json_and_csv(self, run, demo_dir):
+        result = run("project", "--data-dir", str(demo_dir))
+        assert result.exit_code == 0 and "views at position" in result.output
+        again = run("project", "--data-dir", str(demo_dir), "--rebuild")
+        assert again.output == result.output
+        from projections.runner import open_views
+
+        db = open_views(demo_dir / "views.sqlite3")
+        period = db.conn.execute("SELECT period FROM invoices LIMIT 1").fetchone()[0]
+        as_json = run("billing", "invoices", "--data-dir", str(demo_dir), "--period", period)
+        invoices = [json.loads(line) for line in as_json.output.splitlines()]
+        assert invoices and all(i["period"] == period for i in invoices)
+        as_csv = run("billing", "invoices", "--data-dir", str(demo_dir), "--period", period,
+                     "--format", "csv")
+        rows = as_csv.output.splitlines()
+        assert rows[0].startswith("invoice_number,order_id,ura")
+        assert len(rows) == 1 + sum(len(i["lines"]) for i in invoices)
+
+    def test_bad_periods_and_missing_views_are_one_line(self, run, demo_dir, tmp_path):
+        bad = run("billing", "invoices", "--data-dir", str(demo_dir), "--period", "2026-13")
+        assert bad.exit_code == 1 and bad.output.startswith("zorgid: invalid_period:")
+        run("init", "--data-dir", str(tmp_path / "empty"))
+        missing = run("billing", "invoices", "--data-dir", str(tmp_path / "empty"),
+                      "--period", "2026-11")
+        assert missing.exit_code == 1 and "zorgid project" in missing.output
+        assert not (tmp_path / "empty" / "views.sqlite3").exists()

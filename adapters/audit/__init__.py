@@ -1,0 +1,1 @@
+"""Auditor's tools: replay, export, and a tamper-evident seal over the event log."""
