@@ -368,9 +368,8 @@ class DemoScenario:
             self.at(self.later(3, 8), lambda: self.give_up(staff, card_id))
 
     def found(self, staff: Staff, card_id: UUID) -> None:
-        managers = [self.manager_of(p) for p in self.practices
-                    if p.ura in self.app.get_card(card_id).links]
         card = self.app.get_card(card_id)
+        managers = [self.manager_of(p) for p in self.practices if p.ura in card.links]
         if managers and card.status_at(self.clock.now()) is CardStatus.SUSPENDED:
             self.app.resume_card(card_id, managers[0])
 

@@ -5,6 +5,7 @@ together in one atomic ``save`` call."""
 from __future__ import annotations
 
 import functools
+import heapq
 import logging
 import random
 import time
@@ -122,6 +123,8 @@ class CardLifecycle(Application[UUID]):
         self.clock: Clock = clock or SystemClock()
         self.pricing = pricing or Pricing()
         self.policy = policy or Policy()
+        self._expiry_scanned = 0
+        self._expiry_heap: list[tuple[datetime, UUID]] = []
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -468,16 +471,15 @@ class CardLifecycle(Application[UUID]):
         Idempotent: a second run finds nothing to do."""
         by = by or Actor.system("expiry-job")
         now = self.clock.now()
-        due = [
-            event.originator_id
-            for event in self.read_log(topics=[Card.Activated.TOPIC])
-            if event.payload["expires_at"] <= now
-        ]
-        expired = []
-        for card_id in dict.fromkeys(due):
-            if self._expire_card(card_id, by):
-                expired.append(card_id)
-        return expired
+        # Activations seen since the last run join a heap ordered by end; a long-running
+        # process (the service, the demo) thus reads each activation once.
+        for event in self.read_log(after=self._expiry_scanned, topics=[Card.Activated.TOPIC]):
+            heapq.heappush(self._expiry_heap, (event.payload["expires_at"], event.originator_id))
+            self._expiry_scanned = event.position
+        due = []
+        while self._expiry_heap and self._expiry_heap[0][0] <= now:
+            due.append(heapq.heappop(self._expiry_heap)[1])
+        return [card_id for card_id in dict.fromkeys(due) if self._expire_card(card_id, by)]
 
     @command
     def _expire_card(self, card_id: UUID, by: Actor) -> bool:

@@ -20,10 +20,13 @@ Handler = Callable[[sqlite3.Connection, Any, int], None]
 
 
 def ts(moment: datetime | None) -> str | None:
-    """Fixed-width UTC text, so timestamps compare correctly as strings in SQL."""
+    """Fixed-width UTC text (2026-11-28T13:00:00.000000+00:00), so timestamps compare
+    correctly as strings in SQL."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")
 
 
 def day(value: date | None) -> str | None:

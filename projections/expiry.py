@@ -20,7 +20,7 @@ class ExpiryView(View):
 
     def create(self, db: Database) -> None:
         db["expiry"].create(
-            {"card_id": str, "serial": str, "holder_uzi_number": str, "holder_name": str,
+            {"card_id": str, "holder_uzi_number": str, "holder_name": str,
              "holder_ura": str, "expires_at": str, "remind_90_at": str, "remind_30_at": str,
              "remind_7_at": str},
             pk="card_id", if_not_exists=True)
@@ -29,7 +29,6 @@ class ExpiryView(View):
 
     def handlers(self) -> dict[str, Handler]:
         return {
-            Card.ShippedToPractice.TOPIC: self.shipped,
             Card.CreationStarted.TOPIC: self.creation_started,
             Card.PersonalisationFailed.TOPIC: self.failed,
             Card.Activated.TOPIC: self.activated,
@@ -37,19 +36,14 @@ class ExpiryView(View):
             Card.Expired.TOPIC: self.ended,
         }
 
-    def shipped(self, conn: sqlite3.Connection, e: Any, position: int) -> None:
-        conn.execute("INSERT INTO expiry (card_id, serial) VALUES (?, ?)",
-                     (str(e.originator_id), e.serial))
-
     def creation_started(self, conn: sqlite3.Connection, e: Any, position: int) -> None:
         conn.execute(
-            "UPDATE expiry SET holder_uzi_number = ?, holder_name = ?, holder_ura = ? "
-            "WHERE card_id = ?",
-            (e.holder["uzi_number"], e.holder["name"], e.holder["ura"], str(e.originator_id)))
+            "INSERT INTO expiry (card_id, holder_uzi_number, holder_name, holder_ura) "
+            "VALUES (?, ?, ?, ?)",
+            (str(e.originator_id), e.holder["uzi_number"], e.holder["name"], e.holder["ura"]))
 
     def failed(self, conn: sqlite3.Connection, e: Any, position: int) -> None:
-        conn.execute("UPDATE expiry SET holder_uzi_number = NULL, holder_name = NULL, "
-                     "holder_ura = NULL WHERE card_id = ?", (str(e.originator_id),))
+        conn.execute("DELETE FROM expiry WHERE card_id = ?", (str(e.originator_id),))
 
     def activated(self, conn: sqlite3.Connection, e: Any, position: int) -> None:
         end = e.expires_at
@@ -68,7 +62,7 @@ def expiring(db: Database, now: datetime, within_days: int,
     """Cards in use that end within `within_days` of `now` (not those already ended)."""
     params = {"now": ts(now), "until": ts(now + timedelta(days=within_days)), "ura": ura}
     return list(db.query(
-        "SELECT card_id, serial, holder_uzi_number, holder_name, holder_ura, expires_at "
+        "SELECT card_id, holder_uzi_number, holder_name, holder_ura, expires_at "
         "FROM expiry WHERE expires_at > :now AND expires_at <= :until "
         "AND (:ura IS NULL OR holder_ura = :ura) ORDER BY expires_at", params))
 

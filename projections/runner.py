@@ -115,8 +115,10 @@ class Projector:
             if stop is not None:
                 limit = min(limit, stop - start)
             notifications = source.select(start, limit) if limit > 0 else []
+            # Usually every view is at the same position: no per-event filtering then.
+            behind = None if len(set(positions.values())) == 1 else positions
             for notification in notifications:
-                self._apply(conn, source, notification, positions)
+                self._apply(conn, source, notification, behind)
             if notifications:
                 last = notifications[-1].id
                 conn.executemany(
@@ -129,14 +131,15 @@ class Projector:
         return len(notifications)
 
     def _apply(self, conn: sqlite3.Connection, source: EventSource, notification: Any,
-               positions: dict[str, int]) -> None:
+               positions: dict[str, int] | None) -> None:
         routes = self._routes.get(notification.topic)
-        if not routes and self.as_of is None:
+        if not routes:
             return  # no view cares: do not even decode it
         position = notification.id
-        routes = [(v, h) for v, h in routes or () if positions[v.name] < position]
-        if not routes:
-            return
+        if positions is not None:  # some views are ahead: skip what they already have
+            routes = [(v, h) for v, h in routes if positions[v.name] < position]
+            if not routes:
+                return
         event = source.to_event(notification)
         if self.as_of is not None and event.timestamp > self.as_of:
             return
