@@ -84,3 +84,34 @@ def test_killing_the_runner_at_any_moment_never_double_counts_or_skips(tmp_path)
     mid_run = [p for p in kill_positions if 0 < p < head]
     assert len(mid_run) >= 25, kill_positions
     app.close()
+
+
+def test_follow_keeps_up_with_new_events_and_stops_cleanly_on_sigterm(tmp_path):
+    data = tmp_path / "data"
+    assert zorgid("demo", "--data-dir", str(data), "--practices", "2").returncode == 0
+    settings = Settings(data_dir=data)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ZORGID_")}
+    command = [*runner_command(data)[:-2], "--follow", "--poll", "0.05"]
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        app = open_lifecycle(settings)
+        deadline = time.monotonic() + 30
+        while tracked(settings.views_path) < app.head() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert tracked(settings.views_path) == app.head()
+        app.expire_cards()  # new events while it follows (the demo's cards due by now)
+        from tests.support import DOCTOR_A, ready_practice
+
+        app.register_practice(DOCTOR_A.ura, "Nieuw", "apotheek", DOCTOR_A)
+        ready_practice(app)
+        deadline = time.monotonic() + 30
+        while tracked(settings.views_path) < app.head() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert tracked(settings.views_path) == app.head()
+        app.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "views at position" in out
