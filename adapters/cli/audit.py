@@ -18,6 +18,7 @@ from adapters.cli.store import json_default
 from domain.application import LoggedEvent
 from domain.clock import parse_timestamp
 from domain.errors import InvalidValue, RuleViolation
+from projections.base import ts
 from projections.runner import ApplicationSource, Projector, open_views
 
 EXIT_TAMPERED = 1
@@ -112,8 +113,6 @@ def as_of(data_dir: Path, timestamp: str, out: Path) -> None:
 
 def _freeze_status(conn: sqlite3.Connection, moment: datetime) -> None:
     """The file is a picture of one moment: write the status that held then (R11)."""
-    from projections.base import ts
-
     conn.execute("UPDATE cards SET status = 'expired' WHERE status IN ('active', 'suspended') "
                  "AND expires_at <= ?", (ts(moment),))
     conn.execute("CREATE TABLE as_of (moment TEXT)")
