@@ -9,6 +9,7 @@ runners on the same database take turns instead of applying a batch twice.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -69,6 +70,9 @@ class ApplicationSource:
 
     def head(self) -> int:
         return self.app.head()
+
+
+REBUILD_BATCH_SIZE = 10_000
 
 
 def open_views(path: Path | str) -> Database:
@@ -183,3 +187,45 @@ class Projector:
         while not should_stop():
             if not self.run_batch(source, batch_size):
                 time.sleep(poll_seconds)
+
+
+def build_fresh(path: Path, source: EventSource, *, replace: bool = True,
+                as_of: datetime | None = None, stop: int | None = None,
+                progress: Callable[[int], None] | None = None) -> int:
+    """Build every view from position 0 into a new file, then move it to `path` at once.
+
+    The new file is private until the move, so it is written without a journal and
+    in large batches (about twice as fast as rebuilding in place); a crash leaves
+    the old views untouched. Nothing else may have `path` open while it is replaced.
+    """
+    scratch = path.with_name(path.name + ".building")
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+    conn = sqlite3.connect(str(scratch), isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA cache_size=-16384")  # 16 MiB: bounded, whatever the store
+        projector = Projector(Database(conn), as_of=as_of)
+        total = 0
+        while count := projector.run_batch(source, REBUILD_BATCH_SIZE, stop=stop):
+            total += count
+            if progress is not None:
+                progress(count)
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()
+    if path.exists():
+        if not replace:
+            scratch.unlink()
+            raise FileExistsError(path)
+        # Fold the old file's write-ahead log in and drop it, so no stale log can be
+        # replayed onto the new file; this fails if another process has it open.
+        old = sqlite3.connect(str(path), isolation_level=None, timeout=5)
+        try:
+            old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            old.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            old.close()
+    os.replace(scratch, path)
+    return total

@@ -19,7 +19,7 @@ from domain.application import LoggedEvent
 from domain.clock import parse_timestamp
 from domain.errors import InvalidValue, RuleViolation
 from projections.base import ts
-from projections.runner import ApplicationSource, Projector, open_views
+from projections.runner import ApplicationSource, build_fresh, open_views
 
 EXIT_TAMPERED = 1
 
@@ -96,16 +96,12 @@ def as_of(data_dir: Path, timestamp: str, out: Path) -> None:
         if first is None or moment < first.timestamp:
             raise RuleViolation("before_first_event",
                                 "the store has no events at or before that moment")
+        build_fresh(out, ApplicationSource(app), replace=False, as_of=moment)
         db = open_views(out)
         try:
-            projector = Projector(db, as_of=moment)
-            projector.run_until_caught_up(ApplicationSource(app))
             _freeze_status(db.conn, moment)
-        except BaseException:
+        finally:
             db.conn.close()
-            out.unlink(missing_ok=True)
-            raise
-        db.conn.close()
     finally:
         app.close()
     click.echo(f"read models as of {moment.isoformat()} written to {out}")

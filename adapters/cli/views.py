@@ -17,7 +17,7 @@ from adapters.bootstrap import open_lifecycle, open_views_db
 from adapters.cli.options import data_dir_option, settings_for
 from domain.errors import InvalidValue
 from projections import invoices as invoice_view
-from projections.runner import BATCH_SIZE, ApplicationSource, Projector
+from projections.runner import BATCH_SIZE, ApplicationSource, Projector, build_fresh
 
 
 @click.command()
@@ -53,7 +53,10 @@ def project(data_dir: Path, rebuild: bool, follow: bool, batch_size: int, poll: 
     try:
         head = app.head()
         if rebuild:
-            projector.rebuild_views()
+            db.conn.close()
+            _rebuild(settings.views_path, source, head)
+            db = open_views_db(settings)
+            projector = Projector(db)
         behind = max(0, head - projector.position())
         if behind and sys.stdout.isatty():
             with click.progressbar(length=behind, label="projecting") as bar:
@@ -68,6 +71,14 @@ def project(data_dir: Path, rebuild: bool, follow: bool, batch_size: int, poll: 
     finally:
         app.close()
         db.conn.close()
+
+
+def _rebuild(path: Path, source: ApplicationSource, head: int) -> None:
+    if sys.stdout.isatty():
+        with click.progressbar(length=head, label="rebuilding") as bar:
+            build_fresh(path, source, progress=bar.update)
+    else:
+        build_fresh(path, source)
 
 
 PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")

@@ -274,3 +274,40 @@ def test_views_database_lives_beside_the_store(tmp_path):
 
     assert Settings(data_dir=Path(tmp_path)).views_path == Path(tmp_path) / "views.sqlite3"
     assert isinstance(ManualClock(T0).now(), type(T0))
+
+
+class TestRebuildIntoANewFile:
+    def test_it_equals_the_in_place_rebuild_and_replaces_the_old_file(self, demo_app, tmp_path):
+        from projections.runner import build_fresh
+
+        path = tmp_path / "views.sqlite3"
+        old = open_views(path)
+        Projector(old).run_batch(ApplicationSource(demo_app), limit=500)  # leaves a WAL
+        old.conn.close()
+        assert build_fresh(path, ApplicationSource(demo_app)) == demo_app.head()
+        reference = open_views(tmp_path / "reference.sqlite3")
+        Projector(reference).rebuild(ApplicationSource(demo_app))
+        rebuilt = open_views(path)
+        assert dump(rebuilt) == dump(reference)
+        assert not (tmp_path / "views.sqlite3.building").exists()
+        # and the runner carries on with it as usual
+        assert Projector(rebuilt).run_batch(ApplicationSource(demo_app)) == 0
+
+    def test_a_failed_rebuild_leaves_the_old_views_untouched(self, demo_app, tmp_path):
+        from projections.runner import build_fresh
+
+        path = tmp_path / "views.sqlite3"
+        db = open_views(path)
+        Projector(db).run_until_caught_up(ApplicationSource(demo_app))
+        before = dump(db)
+        db.conn.close()
+
+        class Failing(ApplicationSource):
+            def select(self, after, limit):
+                if after > 300:
+                    raise OSError("the store went away")
+                return super().select(after, 100)
+
+        with pytest.raises(OSError):
+            build_fresh(path, Failing(demo_app))
+        assert dump(open_views(path)) == before
