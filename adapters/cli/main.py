@@ -15,6 +15,7 @@ from eventsourcing.persistence import MapperDeserialisationError, PersistenceErr
 
 from adapters.cli.audit import audit
 from adapters.cli.demo import demo
+from adapters.cli.kafka import kafka
 from adapters.cli.store import events, expire, init
 from adapters.cli.views import billing, project
 from domain.errors import DomainError
@@ -67,6 +68,7 @@ cli.add_command(expire)
 cli.add_command(project)
 cli.add_command(billing)
 cli.add_command(audit)
+cli.add_command(kafka)
 
 
 def main() -> None:

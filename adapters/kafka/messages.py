@@ -1,0 +1,146 @@
+"""Our events as Kafka messages, and back.
+
+Key: the aggregate id, so one card's (or practice's) events stay in order in one
+partition. Value: JSON {position, id, type, version, originator_id,
+originator_version, timestamp, actor, payload}. Headers: type, position and whether
+personal data is in it.
+
+Personal data (names, UZI numbers, AGB codes) is published only on topics configured
+for it. Elsewhere those fields are left out, and Person events, keyed by a
+pseudonym of the UZI number and only restating facts published elsewhere, are
+not published at all.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+from domain.base import event_type, natural_id
+from domain.card import Card
+from domain.mandate import Mandate
+from domain.order import BlankCardOrder
+from domain.person import Person
+from domain.practice import Practice
+
+AGGREGATES = (Practice, BlankCardOrder, Card, Mandate, Person)
+BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic", "actor")
+
+# Payload fields that identify a person, per event type.
+PERSONAL_FIELDS: dict[str, frozenset[str]] = {
+    "Practice.Registered": frozenset({"administrator_uzi_number", "administrator_name"}),
+    "Practice.ManagerAppointed": frozenset({"uzi_number", "name"}),
+    "Practice.ManagerDismissed": frozenset({"uzi_number"}),
+    "Mandate.Granted": frozenset({"grantor_uzi_number", "grantor_name", "mandatee_uzi_number"}),
+}
+# Inside nested objects (the card holder, the actor): what may stay without personal data.
+HOLDER_KEPT = ("ura", "role")
+ACTOR_KEPT = ("kind", "role", "card_type", "ura")
+
+
+def event_classes() -> dict[str, type]:
+    """Every published event type, by its short type name (Card.Revoked)."""
+    found: dict[str, type] = {}
+    for aggregate in AGGREGATES:
+        for value in vars(aggregate).values():
+            topic = getattr(value, "TOPIC", None)
+            if isinstance(value, type) and topic and topic != aggregate.TOPIC:
+                found[event_type(topic)] = value
+    return found
+
+
+def payload_fields(cls: type) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
+    return {name: hints[name] for name in fields if name not in BASE_FIELDS}
+
+
+def event_id(originator_id: UUID, originator_version: int) -> UUID:
+    """Stable across republishing: a duplicate carries the same id."""
+    return natural_id("event", originator_id, originator_version)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Message:
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+    position: int
+
+
+def to_message(position: int, topic: str, event: Any, personal_data: bool) -> Message | None:
+    """The message for one stored event, or None where it is not published."""
+    kind = event_type(topic)
+    if not personal_data and kind.startswith("Person."):
+        return None
+    payload = {name: _plain(getattr(event, name)) for name in payload_fields(type(event))}
+    actor = dict(getattr(event, "actor", {}))
+    if not personal_data:
+        for name in PERSONAL_FIELDS.get(kind, ()):
+            payload.pop(name, None)
+        if "holder" in payload:
+            payload["holder"] = {k: v for k, v in payload["holder"].items() if k in HOLDER_KEPT}
+        if actor.get("kind") == "person":
+            actor = {k: v for k, v in actor.items() if k in ACTOR_KEPT}
+    value = {
+        "position": position,
+        "id": str(event_id(event.originator_id, event.originator_version)),
+        "type": kind,
+        "version": type(event).class_version,
+        "originator_id": str(event.originator_id),
+        "originator_version": event.originator_version,
+        "timestamp": event.timestamp.isoformat(),
+        "actor": actor,
+        "payload": payload,
+    }
+    return Message(
+        key=str(event.originator_id).encode(),
+        value=json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(),
+        headers=[("type", kind.encode()), ("position", str(position).encode()),
+                 ("personal-data", b"included" if personal_data else b"omitted")],
+        position=position,
+    )
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if hint is datetime:
+        return datetime.fromisoformat(value)
+    if hint is date:
+        return date.fromisoformat(value)
+    if hint is UUID:
+        return UUID(value)
+    return value
+
+
+def from_value(value: dict[str, Any]) -> SimpleNamespace:
+    """An event object with the attributes the projections read, typed as in the store."""
+    cls = event_classes()[value["type"]]
+    fields = payload_fields(cls)
+    event = SimpleNamespace(
+        originator_id=UUID(value["originator_id"]),
+        originator_version=value["originator_version"],
+        timestamp=datetime.fromisoformat(value["timestamp"]),
+        actor=value["actor"],
+    )
+    for name, raw in value["payload"].items():
+        setattr(event, name, _typed(fields.get(name), raw))
+    return event
