@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import math
 import resource
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -27,10 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-EVENTS_PER_PRACTICE = 55  # what the demo makes on average (measured), to size the store
+from benchlib import demo_store
 
 
 def child_floor(store: Path, stop: int) -> dict[str, float]:
@@ -82,36 +77,6 @@ def run_child(mode: str, store: Path, stop: int) -> dict[str, float]:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def ensure_store(target_events: int, seed: int, regenerate: bool) -> Path:
-    from adapters.bootstrap import Settings, init_data_dir, open_lifecycle
-    from adapters.demo import DEMO_START, DemoScenario
-    from domain.clock import ManualClock
-
-    practices = min(20_000, math.ceil(target_events / EVENTS_PER_PRACTICE * 1.05))
-    store = ROOT / ".bench" / f"projections-{practices}-{seed}"
-    marker = store / "complete"
-    if regenerate and store.exists():
-        shutil.rmtree(store)
-    if not marker.exists():
-        if store.exists():
-            shutil.rmtree(store)
-        settings = Settings(data_dir=store)
-        init_data_dir(settings)
-        app = open_lifecycle(settings, clock=ManualClock(DEMO_START))
-        print(f"generating the store with the demo: {practices} practices, seed {seed} ...",
-              flush=True)
-        started = time.perf_counter()
-        summary = DemoScenario(app, practices, seed).run()
-        app.close()
-        print(f"  {summary.events:,} events in {time.perf_counter() - started:.0f} s", flush=True)
-        marker.write_text(str(summary.events))
-    events = int(marker.read_text())
-    if events < target_events:
-        raise SystemExit(f"the demo made {events:,} events, fewer than {target_events:,}; "
-                         "raise EVENTS_PER_PRACTICE's margin")
-    return store
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -128,8 +93,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    store = ensure_store(args.events, args.seed, args.regenerate)
-    total = int((store / "complete").read_text())
+    store, total = demo_store(args.events, args.seed, args.regenerate)
     figures: dict[str, float] = {"events": total}
     for label, stop in (("quarter", total // 4), ("full", total)):
         floor = run_child("floor", store, stop)

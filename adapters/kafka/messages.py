@@ -13,6 +13,7 @@ not published at all.
 
 from __future__ import annotations
 
+import functools
 import json
 import typing
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ HOLDER_KEPT = ("ura", "role")
 ACTOR_KEPT = ("kind", "role", "card_type", "ura")
 
 
+@functools.cache
 def event_classes() -> dict[str, type]:
     """Every published event type, by its short type name (Card.Revoked)."""
     found: dict[str, type] = {}
@@ -54,6 +56,7 @@ def event_classes() -> dict[str, type]:
     return found
 
 
+@functools.cache
 def payload_fields(cls: type) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     fields = cls.__dataclass_fields__  # type: ignore[attr-defined]

@@ -1,0 +1,46 @@
+"""Shared by the benchmarks: a demo store of a given size, kept in .bench/ between runs."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+EVENTS_PER_PRACTICE = 55  # what the demo makes on average (measured), to size the store
+
+
+def demo_store(target_events: int, seed: int = 1, regenerate: bool = False) -> tuple[Path, int]:
+    """A store made by the demo generator with at least `target_events` events."""
+    from adapters.bootstrap import Settings, init_data_dir, open_lifecycle
+    from adapters.demo import DEMO_START, DemoScenario
+    from domain.clock import ManualClock
+
+    practices = min(20_000, math.ceil(target_events / EVENTS_PER_PRACTICE * 1.05))
+    store = ROOT / ".bench" / f"projections-{practices}-{seed}"
+    marker = store / "complete"
+    if regenerate and store.exists():
+        shutil.rmtree(store)
+    if not marker.exists():
+        if store.exists():
+            shutil.rmtree(store)
+        settings = Settings(data_dir=store)
+        init_data_dir(settings)
+        app = open_lifecycle(settings, clock=ManualClock(DEMO_START))
+        print(f"generating the store with the demo: {practices} practices, seed {seed} ...",
+              flush=True)
+        started = time.perf_counter()
+        summary = DemoScenario(app, practices, seed).run()
+        app.close()
+        print(f"  {summary.events:,} events in {time.perf_counter() - started:.0f} s", flush=True)
+        marker.write_text(str(summary.events))
+    events = int(marker.read_text())
+    if events < target_events:
+        raise SystemExit(f"the demo made {events:,} events, fewer than {target_events:,}; "
+                         "raise EVENTS_PER_PRACTICE's margin")
+    return store, events
