@@ -154,3 +154,56 @@ def kafka_broker(tmp_path_factory) -> Iterator[str]:
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
+VIRTUAL_READER = "Virtual PCD 00 00"
+
+
+@pytest.fixture(scope="session")
+def pcscd(tmp_path_factory) -> Iterator[str]:
+    """A real pcscd with the vpcd virtual readers; started here unless one runs already.
+
+    The tests that use it share one xdist group, so one worker drives the reader."""
+    import shutil
+    import subprocess
+    import time
+
+    try:
+        from adapters.reader.pcsc import PcscUnavailable, list_readers
+    except ImportError:
+        message = "pyscard is not installed: make setup-test"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    started = None
+    try:
+        readers = list_readers()
+    except PcscUnavailable:
+        readers = []
+    if VIRTUAL_READER not in readers:
+        binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
+        if not Path(binary).exists():
+            message = "pcscd is not installed: scripts/setup.sh --test installs it"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        log = open(tmp_path_factory.mktemp("pcscd") / "pcscd.log", "w")  # noqa: SIM115
+        started = subprocess.Popen([binary, "-f"], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if VIRTUAL_READER in list_readers():
+                    break
+            except PcscUnavailable:
+                pass
+            if started.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"pcscd did not offer {VIRTUAL_READER} (see {log.name})")
+            time.sleep(0.1)
+    yield VIRTUAL_READER
+    if started is not None:
+        started.terminate()
+        try:
+            started.wait(10)
+        except subprocess.TimeoutExpired:
+            started.kill()
