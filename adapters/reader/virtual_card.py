@@ -405,8 +405,11 @@ def _receive_exactly(sock: socket.socket, size: int) -> bytes:
 
 
 def serve_vpcd(card: VirtualPivCard, host: str = "127.0.0.1", port: int = 35963,
-               should_stop: Any = lambda: False, connect_timeout: float = 30.0) -> None:
-    """Be the card in vpcd's reader until vpcd goes away or `should_stop()`."""
+               should_stop: Any = lambda: False, connect_timeout: float = 30.0,
+               on_connect: Any = None) -> None:
+    """Be the card in vpcd's reader until vpcd goes away or `should_stop()`.
+
+    `on_connect(sock)` receives the socket: shutting it down pulls the card out."""
     deadline = time.monotonic() + connect_timeout
     while True:
         try:
@@ -418,12 +421,14 @@ def serve_vpcd(card: VirtualPivCard, host: str = "127.0.0.1", port: int = 35963,
             time.sleep(0.1)
     sock.settimeout(None)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if on_connect is not None:
+        on_connect(sock)
     with sock:
         while not should_stop():
             try:
                 (length,) = struct.unpack(">H", _receive_exactly(sock, 2))
                 payload = _receive_exactly(sock, length)
-            except ConnectionError:
+            except OSError:  # vpcd went away, or the card was pulled out
                 return
             if length == 1:
                 control = payload[0]

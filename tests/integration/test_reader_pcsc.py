@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -21,13 +24,24 @@ class RunningCard:
     def __init__(self, card: VirtualPivCard) -> None:
         self.card = card
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=serve_vpcd, args=(card,),
-                                       kwargs={"should_stop": self.stop.is_set}, daemon=True)
+        self.socket: socket.socket | None = None
+        self.thread = threading.Thread(
+            target=serve_vpcd, args=(card,),
+            kwargs={"should_stop": self.stop.is_set, "on_connect": self._connected},
+            daemon=True)
         self.thread.start()
 
+    def _connected(self, sock: socket.socket) -> None:
+        self.socket = sock
+
     def pull(self) -> None:
+        """Take the card out, and wait until pcscd has seen it go (its 400 ms poll)."""
         self.stop.set()
+        if self.socket is not None:
+            with contextlib.suppress(OSError):
+                self.socket.shutdown(socket.SHUT_RDWR)
         self.thread.join(5)
+        time.sleep(0.8)
 
 
 @pytest.fixture
@@ -72,9 +86,6 @@ def test_a_card_pulled_out_mid_session_is_reported_as_removed(pcscd, inserted):
     piv = PivSession(ApduConnection(transport))
     piv.select()
     inserted.pull()
-    import time
-
-    time.sleep(1.0)  # pcscd notices within its 400 ms presence poll
     with pytest.raises(CardRemoved):
         piv.read_serial()
     transport.close()

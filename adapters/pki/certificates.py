@@ -1,0 +1,119 @@
+"""Building certificates in the shape of the UZI pass (UZI-register CPS section 7.1):
+shared by our card CA and by the TEST hierarchy the tests and demos use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from adapters.pki.uzi import MS_UPN, UZI_OTHER_NAME, der_ia5, der_utf8
+
+MS_DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.12")
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+
+@dataclass(frozen=True)
+class Holder:
+    uzi_number: str
+    card_type: str
+    ura: str
+    role: str
+    agb: str
+    given_name: str
+    surname: str
+    organisation: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.surname}".strip()
+
+    def identity(self, ca_oid: str) -> str:
+        return (f"{ca_oid}-1-{self.uzi_number}-{self.card_type}-{self.ura}-{self.role}-"
+                f"{self.agb}")
+
+
+def person_subject(holder: Holder) -> x509.Name:
+    return x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, holder.organisation),
+        x509.NameAttribute(NameOID.COMMON_NAME, holder.name),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, holder.uzi_number),
+        x509.NameAttribute(NameOID.GIVEN_NAME, holder.given_name),
+        x509.NameAttribute(NameOID.SURNAME, holder.surname),
+    ])
+
+
+def ca_subject(common_name: str, organisation: str) -> x509.Name:
+    return x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+    ])
+
+
+def person_certificate_builder(
+    holder: Holder, public_key: PublicKey, issuer: x509.Certificate | x509.Name,
+    issuer_key: PublicKey, ca_oid: str, purpose: str, policy_oid: str,
+    not_before: dt.datetime, not_after: dt.datetime, serial: int | None = None,
+) -> x509.CertificateBuilder:
+    """`purpose` is authentication (digitalSignature; client auth, e-mail, document
+    signing; MS UPN) or signature (nonRepudiation)."""
+    issuer_name = issuer.subject if isinstance(issuer, x509.Certificate) else issuer
+    names: list[x509.GeneralName] = [x509.OtherName(UZI_OTHER_NAME,
+                                                    der_ia5(holder.identity(ca_oid)))]
+    if purpose == "authentication":
+        names.append(x509.OtherName(MS_UPN, der_utf8(f"{holder.uzi_number}@{holder.ura}")))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(person_subject(holder))
+        .issuer_name(issuer_name)
+        .public_key(public_key)
+        .serial_number(serial or x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key),
+                       critical=False)
+        .add_extension(x509.CertificatePolicies([
+            x509.PolicyInformation(x509.ObjectIdentifier(policy_oid), None)]), critical=False)
+    )
+    if purpose == "authentication":
+        return builder.add_extension(x509.KeyUsage(
+            digital_signature=True, content_commitment=False, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+            encipher_only=False, decipher_only=False), critical=True).add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH,
+                                   ExtendedKeyUsageOID.EMAIL_PROTECTION, MS_DOCUMENT_SIGNING]),
+            critical=False)
+    return builder.add_extension(x509.KeyUsage(
+        digital_signature=False, content_commitment=True, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+        encipher_only=False, decipher_only=False), critical=True)
+
+
+def ca_certificate(subject: x509.Name, public_key: PublicKey, issuer: x509.Name,
+                   issuer_private_key: PrivateKey, not_before: dt.datetime,
+                   not_after: dt.datetime, path_length: int | None) -> x509.Certificate:
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject).issuer_name(issuer).public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before).not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=False, content_commitment=False, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+            encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            issuer_private_key.public_key()), critical=False)
+        .sign(issuer_private_key, hashes.SHA256())
+    )

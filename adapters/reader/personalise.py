@@ -1,0 +1,120 @@
+"""Writing a blank card: the PIV steps of a personalisation, in order, each named so a
+failure can be recorded with the step it happened in.
+
+The key pairs are generated on the card and never leave it; the management key
+is per card, derived from a master secret by HKDF over the card serial; PIN and
+PUK are chosen at the workstation and only ever travel to the card.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from adapters.reader.piv import KeyAlgorithm, PivSession, Slot, pad_pin
+from adapters.reader.tlv import encode_tlv
+
+MANAGEMENT_ALGORITHM = KeyAlgorithm.AES128
+# A FASC-N for a non-federal issuer (agency code 9999): OpenSC then names the token by
+# the CHUID's GUID (SP 800-73-4 part 1, 3.1.2).
+NON_FEDERAL_FASCN = bytes.fromhex("D4E739DA739CED39CE739D836858210842108421C84210C3EB")
+
+
+def management_key(master_secret: bytes, serial: str, personalised: bool) -> bytes:
+    """The card's management key: one before personalisation (the blank card's, set by
+    the card supplier from the same secret), another after, so the blank key no longer
+    opens a personalised card."""
+    label = b"zorgid-piv-management-key/" + (b"personalised" if personalised else b"blank")
+    return HKDF(hashes.SHA256(), MANAGEMENT_ALGORITHM.key_length, salt=label,
+                info=serial.encode()).derive(master_secret)
+
+
+def chuid(guid: uuid.UUID, expires: datetime) -> bytes:
+    return (encode_tlv(0x30, NON_FEDERAL_FASCN) + encode_tlv(0x34, guid.bytes)
+            + encode_tlv(0x35, expires.strftime("%Y%m%d").encode()) + encode_tlv(0x3E)
+            + encode_tlv(0xFE))
+
+
+class PersonalisationError(Exception):
+    def __init__(self, step: str, detail: str) -> None:
+        super().__init__(f"{step}: {detail}")
+        self.step = step
+        self.detail = detail
+
+
+@dataclass
+class Timings:
+    key_generation: float = 0.0
+    card_talk: float = 0.0
+    issuance: float = 0.0
+
+
+@dataclass
+class Written:
+    serial: str
+    authentication: x509.Certificate
+    signature: x509.Certificate
+    timings: Timings = field(default_factory=Timings)
+
+
+Issue = Callable[[object, object], tuple[x509.Certificate, x509.Certificate]]
+
+
+def read_blank_serial(piv: PivSession) -> str:
+    piv.select()
+    serial = piv.read_serial()
+    if piv.has_certificate(Slot.AUTHENTICATION):
+        raise PersonalisationError("check_blank", "this card is not blank: it already holds "
+                                   "a certificate; use a new blank card")
+    return serial
+
+
+def write_card(piv: PivSession, serial: str, master_secret: bytes, issue: Issue,
+               card_id: uuid.UUID, pin: str, puk: str,
+               default_pin: str = "123456", default_puk: str = "12345678") -> Written:
+    """Everything after the blank check. `issue(auth_public, sign_public)` asks the card
+    CA for the two certificates (their notAfter is the card's end)."""
+    timings = Timings()
+    try:  # refuse a bad choice before the card is touched
+        pad_pin(pin)
+        pad_pin(puk)
+    except ValueError:
+        raise PersonalisationError("choose_pin", "PIN and PUK are 6 to 8 digits") from None
+    step = "authenticate"
+    started = time.perf_counter()
+    try:
+        piv.authenticate(MANAGEMENT_ALGORITHM, management_key(master_secret, serial, False))
+        step = "generate_key"
+        begin = time.perf_counter()
+        auth_public = piv.generate_key(Slot.AUTHENTICATION, KeyAlgorithm.RSA2048)
+        sign_public = piv.generate_key(Slot.SIGNATURE, KeyAlgorithm.ECCP256)
+        timings.key_generation = time.perf_counter() - begin
+        step = "issue_certificates"
+        begin = time.perf_counter()
+        authentication, signature = issue(auth_public, sign_public)
+        timings.issuance = time.perf_counter() - begin
+        step = "put_certificate"
+        der = serialization.Encoding.DER
+        piv.put_certificate(Slot.AUTHENTICATION, authentication.public_bytes(der))
+        piv.put_certificate(Slot.SIGNATURE, signature.public_bytes(der))
+        step = "put_chuid"
+        piv.put_data(0x5FC102, chuid(card_id, authentication.not_valid_after_utc))
+        step = "set_pin"
+        piv.change_pin(default_pin, pin)
+        piv.change_puk(default_puk, puk)
+        step = "set_management_key"
+        piv.set_management_key(MANAGEMENT_ALGORITHM, management_key(master_secret, serial, True))
+    except PersonalisationError:
+        raise
+    except Exception as error:  # the reader's and the card's errors, named by step
+        raise PersonalisationError(step, str(error)) from error
+    timings.card_talk = (time.perf_counter() - started) - timings.key_generation \
+        - timings.issuance
+    return Written(serial, authentication, signature, timings)

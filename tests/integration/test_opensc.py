@@ -1,0 +1,108 @@
+"""A card our code personalised through a real pcscd is read and used by OpenSC, the
+middleware care applications already have: the promise "no extra software"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import subprocess
+import uuid
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+
+from adapters.pki.ca import CardCA
+from adapters.pki.certificates import Holder
+from adapters.pki.uzi import UziValidator, identity_of
+from adapters.reader.apdu import ApduConnection
+from adapters.reader.personalise import management_key, read_blank_serial, write_card
+from adapters.reader.piv import KeyAlgorithm, PivSession
+from adapters.reader.virtual_card import VirtualPivCard
+from tests.integration.test_reader_pcsc import RunningCard
+
+pytestmark = pytest.mark.xdist_group("pcsc")
+MODULE = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
+SECRET = b"master secret for tests only"
+NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def personalised(pcscd, tmp_path):
+    from adapters.reader.pcsc import PcscTransport
+
+    if not shutil.which("pkcs11-tool"):
+        pytest.skip("OpenSC is not installed: scripts/setup.sh --test installs it")
+    serial = "ZID000004242"
+    card = VirtualPivCard.blank(tmp_path / "card.json", serial, KeyAlgorithm.AES128,
+                                management_key(SECRET, serial, personalised=False))
+    running = RunningCard(card)
+    ca = CardCA.create(tmp_path / "ca", b"ca passphrase", NOW - dt.timedelta(days=1))
+    holder = Holder("900020001", "N", "90000382", "00.000", "00000000", "Bea", "Assistent",
+                    "Huisartsenpraktijk Noord")
+    end = NOW.replace(year=NOW.year + 3)
+    transport = PcscTransport.wait_for_card(pcscd, timeout=15)
+    try:
+        piv = PivSession(ApduConnection(transport))
+        assert read_blank_serial(piv) == serial
+        written = write_card(piv, serial, SECRET,
+                             lambda a, s: ca.issue(holder, a, s, NOW, end),
+                             uuid.uuid4(), pin="482915", puk="73920184")
+    finally:
+        transport.close()
+    yield written, ca
+    running.pull()
+
+
+def opensc(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(list(args), input=stdin, capture_output=True, timeout=60,
+                          check=False)
+
+
+def test_opensc_lists_the_certificates_and_signs_with_both_keys(personalised, tmp_path):
+    written, _ = personalised
+    listing = opensc("pkcs15-tool", "--list-certificates")
+    assert listing.returncode == 0, listing.stderr
+    assert b"Certificate for PIV Authentication" in listing.stdout
+    assert b"Certificate for Digital Signature" in listing.stdout
+
+    message = tmp_path / "message"
+    message.write_bytes(b"toegang tot het LSP")
+    signature = tmp_path / "signature"
+    signed = opensc("pkcs11-tool", "--module", MODULE, "--login", "--pin", "482915",
+                    "--sign", "--id", "01", "--mechanism", "SHA256-RSA-PKCS",
+                    "--input-file", str(message), "--output-file", str(signature))
+    assert signed.returncode == 0, signed.stderr
+    written.authentication.public_key().verify(signature.read_bytes(), message.read_bytes(),
+                                               padding.PKCS1v15(), hashes.SHA256())
+
+    digest = tmp_path / "digest"
+    digest.write_bytes(hashlib.sha256(message.read_bytes()).digest())
+    ec_signed = opensc("pkcs11-tool", "--module", MODULE, "--login", "--pin", "482915",
+                       "--sign", "--id", "02", "--mechanism", "ECDSA",
+                       "--signature-format", "openssl", "--input-file", str(digest),
+                       "--output-file", str(signature))
+    assert ec_signed.returncode == 0, ec_signed.stderr
+    written.signature.public_key().verify(signature.read_bytes(), message.read_bytes(),
+                                          ec.ECDSA(hashes.SHA256()))
+
+    wrong = opensc("pkcs11-tool", "--module", MODULE, "--login", "--pin", "123456", "--sign",
+                   "--id", "01", "--mechanism", "SHA256-RSA-PKCS", "--input-file",
+                   str(message), "--output-file", str(signature))
+    assert wrong.returncode != 0  # the factory PIN was replaced by the holder's
+
+
+def test_the_card_certificates_carry_the_holders_uzi_identity(personalised):
+    written, ca = personalised
+    identity = identity_of(written.authentication)
+    assert (identity.uzi_number, identity.card_type, identity.ura, identity.ca_oid) == \
+        ("900020001", "N", "90000382", ca.ca_oid)
+    assert written.authentication.not_valid_after_utc == NOW.replace(year=2029)
+    validator = UziValidator([ca.certificate], ca_oids={"N": ca.ca_oid})
+    assert validator.check(written.authentication, NOW + dt.timedelta(days=1)).valid
+    upn = written.authentication.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value
+    assert any(isinstance(n, x509.OtherName) and n.type_id.dotted_string ==
+               "1.3.6.1.4.1.311.20.2.3" for n in upn)
