@@ -17,6 +17,7 @@ from adapters.cli.audit import audit
 from adapters.cli.demo import demo
 from adapters.cli.kafka import kafka
 from adapters.cli.store import events, expire, init
+from adapters.cli.uzi import uzi
 from adapters.cli.views import billing, project
 from domain.errors import DomainError
 
@@ -69,6 +70,7 @@ cli.add_command(project)
 cli.add_command(billing)
 cli.add_command(audit)
 cli.add_command(kafka)
+cli.add_command(uzi)
 
 
 def main() -> None:
