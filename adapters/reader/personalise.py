@@ -18,7 +18,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from adapters.reader.piv import KeyAlgorithm, PivSession, Slot, pad_pin
+from adapters.reader.piv import KeyAlgorithm, PivError, PivSession, Slot, pad_pin
+from adapters.reader.status import CardError
 from adapters.reader.tlv import encode_tlv
 
 MANAGEMENT_ALGORITHM = KeyAlgorithm.AES128
@@ -67,31 +68,40 @@ class Written:
 Issue = Callable[[object, object], tuple[x509.Certificate, x509.Certificate]]
 
 
-def read_blank_serial(piv: PivSession) -> str:
-    piv.select()
-    serial = piv.read_serial()
-    if piv.has_certificate(Slot.AUTHENTICATION):
-        raise PersonalisationError("check_blank", "this card is not blank: it already holds "
-                                   "a certificate; use a new blank card")
-    return serial
+def read_serial(piv: PivSession) -> str:
+    try:
+        piv.select()
+        return piv.read_serial()
+    except Exception as error:
+        raise PersonalisationError("read_card", f"this does not look like a ZORG-ID blank card: "
+                                   f"{error}") from error
 
 
 def write_card(piv: PivSession, serial: str, master_secret: bytes, issue: Issue,
                card_id: uuid.UUID, pin: str, puk: str,
                default_pin: str = "123456", default_puk: str = "12345678") -> Written:
-    """Everything after the blank check. `issue(auth_public, sign_public)` asks the card
-    CA for the two certificates (their notAfter is the card's end)."""
+    """Everything up to the PIN: keys, certificates, CHUID. `issue(auth_public,
+    sign_public)` asks the card CA for the two certificates (ending when the card ends).
+
+    A card is blank while its blank management key opens it; a failed attempt leaves it
+    so, and the same card can be tried again."""
     timings = Timings()
     try:  # refuse a bad choice before the card is touched
         pad_pin(pin)
         pad_pin(puk)
     except ValueError:
         raise PersonalisationError("choose_pin", "PIN and PUK are 6 to 8 digits") from None
-    step = "authenticate"
     started = time.perf_counter()
     try:
         piv.authenticate(MANAGEMENT_ALGORITHM, management_key(master_secret, serial, False))
-        step = "generate_key"
+    except (CardError, PivError) as error:
+        raise PersonalisationError(
+            "check_blank", "this card is not blank (it has been personalised before); "
+            "use a new blank card") from error
+    except Exception as error:
+        raise PersonalisationError("authenticate", str(error)) from error
+    step = "generate_key"
+    try:
         begin = time.perf_counter()
         auth_public = piv.generate_key(Slot.AUTHENTICATION, KeyAlgorithm.RSA2048)
         sign_public = piv.generate_key(Slot.SIGNATURE, KeyAlgorithm.ECCP256)
@@ -109,12 +119,18 @@ def write_card(piv: PivSession, serial: str, master_secret: bytes, issue: Issue,
         step = "set_pin"
         piv.change_pin(default_pin, pin)
         piv.change_puk(default_puk, puk)
-        step = "set_management_key"
-        piv.set_management_key(MANAGEMENT_ALGORITHM, management_key(master_secret, serial, True))
     except PersonalisationError:
         raise
-    except Exception as error:  # the reader's and the card's errors, named by step
+    except Exception as error:  # the reader's, the card's and the CA's errors, by step
         raise PersonalisationError(step, str(error)) from error
     timings.card_talk = (time.perf_counter() - started) - timings.key_generation \
         - timings.issuance
     return Written(serial, authentication, signature, timings)
+
+
+def seal_card(piv: PivSession, serial: str, master_secret: bytes) -> None:
+    """After activation: replace the blank management key, so the card is blank no more."""
+    try:
+        piv.set_management_key(MANAGEMENT_ALGORITHM, management_key(master_secret, serial, True))
+    except Exception as error:
+        raise PersonalisationError("set_management_key", str(error)) from error

@@ -18,7 +18,7 @@ from adapters.pki.ca import CardCA
 from adapters.pki.certificates import Holder
 from adapters.pki.uzi import UziValidator, identity_of
 from adapters.reader.apdu import ApduConnection
-from adapters.reader.personalise import management_key, read_blank_serial, write_card
+from adapters.reader.personalise import management_key, read_serial, seal_card, write_card
 from adapters.reader.piv import KeyAlgorithm, PivSession
 from adapters.reader.virtual_card import VirtualPivCard
 from tests.integration.test_reader_pcsc import RunningCard
@@ -46,10 +46,11 @@ def personalised(pcscd, tmp_path):
     transport = PcscTransport.wait_for_card(pcscd, timeout=15)
     try:
         piv = PivSession(ApduConnection(transport))
-        assert read_blank_serial(piv) == serial
+        assert read_serial(piv) == serial
         written = write_card(piv, serial, SECRET,
                              lambda a, s: ca.issue(holder, a, s, NOW, end),
                              uuid.uuid4(), pin="482915", puk="73920184")
+        seal_card(piv, serial, SECRET)
     finally:
         transport.close()
     yield written, ca
