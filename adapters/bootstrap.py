@@ -9,6 +9,13 @@ Settings come from the command line or the environment:
 - ``ZORGID_CIPHER_KEY``: the AES key (base64) instead of the key file.
 - ``ZORGID_CARD_PRICE_CENTS``, ``ZORGID_SHIPPING_CENTS``, ``ZORGID_VAT_RATE_BP``: prices.
 - ``ZORGID_MANAGERS_HOLD_NO_CARD`` (default ``true``): rule R12.
+- ``ZORGID_CA_PASSPHRASE``: opens the card CA's key (``ca/card-ca.key`` in the data dir).
+- ``ZORGID_CARD_CA_OID``: the CA OID in our cards' UZI identity.
+- ``ZORGID_PIV_MASTER_KEY_FILE`` (default ``piv-master.key`` in the data dir): the secret
+  the cards' management keys are derived from.
+- ``ZORGID_UZI_TRUST`` (default ``uzi-trust.pem`` in the data dir), ``ZORGID_UZI_CRLS``
+  (comma-separated files) and ``ZORGID_UZI_CA_OIDS`` (``N=oid,Z=oid``, besides the
+  production ones): how UZI pass certificates are validated.
 """
 
 from __future__ import annotations
@@ -80,6 +87,15 @@ class Settings:
     @property
     def events_path(self) -> Path:
         return self.data_dir / EVENTS_FILE
+
+    @property
+    def ca_dir(self) -> Path:
+        return self.data_dir / "ca"
+
+    @property
+    def master_key_path(self) -> Path:
+        return Path(os.environ.get("ZORGID_PIV_MASTER_KEY_FILE")
+                    or self.data_dir / "piv-master.key")
 
     @property
     def views_path(self) -> Path:
@@ -198,3 +214,31 @@ def open_views_db(settings: Settings, must_exist: bool = False) -> Database:
             f"zorgid init --data-dir {settings.data_dir}"
         )
     return open_views(settings.views_path)
+
+
+def create_master_secret(path: Path) -> bool:
+    """The secret the cards' management keys derive from (HKDF over the serial); 0600."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(os.urandom(32).hex() + "\n")
+    return True
+
+
+def read_master_secret(settings: Settings) -> bytes:
+    path = settings.master_key_path
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError):
+        raise ConfigurationError(
+            f"no card master secret at {path}; create one with: "
+            f"zorgid ca init --data-dir {settings.data_dir}") from None
+
+
+def ca_passphrase() -> bytes:
+    value = os.environ.get("ZORGID_CA_PASSPHRASE")
+    if not value:
+        raise ConfigurationError("set ZORGID_CA_PASSPHRASE to open the card CA's key")
+    return value.encode()

@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from projections.base import Handler, View
 from projections.blank_cards import BlankCardsView
 from projections.cards import CardsView
+from projections.certificates import CertificatesView
 from projections.expiry import ExpiryView
 from projections.guest_uses import GuestUsesView
 from projections.invoices import InvoicesView
@@ -38,7 +39,7 @@ BATCH_SIZE = 2000
 
 def all_views() -> list[View]:
     return [PracticesView(), OrdersView(), BlankCardsView(), CardsView(), ExpiryView(),
-            GuestUsesView(), MandatesView(), InvoicesView()]
+            GuestUsesView(), MandatesView(), InvoicesView(), CertificatesView()]
 
 
 class Notification(Protocol):

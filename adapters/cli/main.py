@@ -14,6 +14,7 @@ import click
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from adapters.cli.audit import audit
+from adapters.cli.cards import ca, cards, virtual_card
 from adapters.cli.demo import demo
 from adapters.cli.kafka import kafka
 from adapters.cli.store import events, expire, init
@@ -71,6 +72,9 @@ cli.add_command(billing)
 cli.add_command(audit)
 cli.add_command(kafka)
 cli.add_command(uzi)
+cli.add_command(ca)
+cli.add_command(cards)
+cli.add_command(virtual_card)
 
 
 def main() -> None:

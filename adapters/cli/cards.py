@@ -1,0 +1,242 @@
+"""Card writing at a workstation: the card CA, personalisation, and the virtual card."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+
+import click
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from adapters.bootstrap import (
+    ca_passphrase,
+    create_master_secret,
+    open_lifecycle,
+    open_views_db,
+    read_master_secret,
+)
+from adapters.cli.options import data_dir_option, settings_for
+from adapters.cli.uzi import load_certificates, load_crls
+from adapters.pki.ca import DEFAULT_CA_OID, REASONS, CardCA, CrlEntry
+from adapters.pki.certificates import Holder
+from adapters.pki.uzi import PRODUCTION_CA_OIDS, UziValidator
+from domain.clock import SystemClock
+from domain.errors import DomainError, InvalidValue, RuleViolation
+from domain.identity import UziPass
+from projections.certificates import crl_entries
+from projections.runner import ApplicationSource, Projector
+
+
+def card_ca(data_dir: Path) -> CardCA:
+    settings = settings_for(data_dir)
+    return CardCA.load(settings.ca_dir, ca_passphrase(),
+                       os.environ.get("ZORGID_CARD_CA_OID", DEFAULT_CA_OID))
+
+
+@click.group()
+def ca() -> None:
+    """The card CA: its key, and the revocation list.
+
+    \b
+    Example:
+      ZORGID_CA_PASSPHRASE=... zorgid ca init --data-dir ./data
+    """
+
+
+@ca.command("init")
+@data_dir_option
+def ca_init(data_dir: Path) -> None:
+    """Create the card CA (key encrypted with $ZORGID_CA_PASSPHRASE) and the cards'
+    master secret, unless they exist.
+
+    \b
+    Example:
+      ZORGID_CA_PASSPHRASE=... zorgid ca init --data-dir ./data
+    """
+    settings = settings_for(data_dir)
+    if (settings.ca_dir / "card-ca.key").exists():
+        click.echo(f"card CA already in {settings.ca_dir}; kept")
+    else:
+        CardCA.create(settings.ca_dir, ca_passphrase(), SystemClock().now())
+        click.echo(f"card CA created in {settings.ca_dir}")
+    if create_master_secret(settings.master_key_path):
+        click.echo(f"master secret created at {settings.master_key_path} (mode 0600)")
+
+
+@ca.command("crl")
+@data_dir_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the CRL (DER).")
+def ca_crl(data_dir: Path, out: Path) -> None:
+    """Bring the views up to date and write the CRL: revoked cards, and suspended ones on hold.
+
+    \b
+    Example:
+      zorgid ca crl --data-dir ./data --out /srv/www/zorgid.crl
+    """
+    settings = settings_for(data_dir)
+    authority = card_ca(data_dir)
+    app = open_lifecycle(settings)
+    db = open_views_db(settings)
+    try:
+        Projector(db).run_until_caught_up(ApplicationSource(app))
+        now = app.clock.now()
+        entries = [CrlEntry(int(row["serial_number"], 16),
+                            datetime.fromisoformat(row["since"]),
+                            on_hold=row["status"] == "on_hold",
+                            reason=REASONS.get(row["reason"] or "",
+                                               x509.ReasonFlags.unspecified))
+                   for row in crl_entries(db, now)]
+    finally:
+        app.close()
+        db.conn.close()
+    crl = authority.crl(entries, now)
+    temporary = out.with_name(out.name + ".tmp")
+    temporary.write_bytes(crl.public_bytes(serialization.Encoding.DER))
+    os.replace(temporary, out)
+    click.echo(f"CRL with {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} "
+               f"written to {out}")
+
+
+def uzi_validator(data_dir: Path) -> UziValidator:
+    settings = settings_for(data_dir)
+    trust = Path(os.environ.get("ZORGID_UZI_TRUST") or settings.data_dir / "uzi-trust.pem")
+    if not trust.exists():
+        raise RuleViolation("uzi_trust_not_configured",
+                            f"no UZI trust anchors at {trust}; install the UZI root "
+                            "certificates there or set ZORGID_UZI_TRUST")
+    mapping: dict[str, set[str]] = {k: {v} for k, v in PRODUCTION_CA_OIDS.items()}
+    for item in filter(None, os.environ.get("ZORGID_UZI_CA_OIDS", "").split(",")):
+        card_type, _, oid = item.strip().partition("=")
+        mapping.setdefault(card_type.upper(), set()).add(oid)
+    crls = tuple(Path(p) for p in filter(None, os.environ.get("ZORGID_UZI_CRLS", "").split(",")))
+    return UziValidator(load_certificates(trust), (), load_crls(crls), mapping, ("N",))
+
+
+def read_secrets(pin_fd: int | None) -> tuple[str, str]:
+    """PIN and PUK: from a file descriptor (two lines), or asked at the prompt, hidden."""
+    if pin_fd is not None:
+        with os.fdopen(pin_fd, "r", closefd=False) as handle:
+            lines = handle.read().splitlines()
+        if len(lines) < 2:
+            raise InvalidValue("pin_input", "give the PIN and the PUK on two lines")
+        return lines[0].strip(), lines[1].strip()
+    pin = click.prompt("Kies een pincode (6 tot 8 cijfers)", hide_input=True,
+                       confirmation_prompt="Herhaal de pincode")
+    puk = click.prompt("Kies een PUK (6 tot 8 cijfers)", hide_input=True,
+                       confirmation_prompt="Herhaal de PUK")
+    return pin, puk
+
+
+@click.group()
+def cards() -> None:
+    """Cards at the workstation.
+
+    \b
+    Example:
+      zorgid cards personalise --data-dir ./data --reader OMNIKEY --uzi-cert pass.pem
+    """
+
+
+@cards.command()
+@data_dir_option
+@click.option("--reader", default="OMNIKEY", show_default=True,
+              help="Part of the reader's name.")
+@click.option("--uzi-cert", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              required=True, help="The employee's UZI pass certificate (PEM, with its chain).")
+@click.option("--pin-fd", type=int, default=None,
+              help="Read PIN and PUK (two lines) from this file descriptor instead of asking.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60, show_default=True,
+              help="Seconds to wait for a card.")
+def personalise(data_dir: Path, reader: str, uzi_cert: Path, pin_fd: int | None,
+                timeout: float) -> None:
+    """Create your own ZORG-ID card: put a blank card in the reader.
+
+    \b
+    Example:
+      zorgid cards personalise --data-dir ./data --reader OMNIKEY --uzi-cert pass.pem
+    """
+    from adapters.reader.agent import personalise as run
+    from adapters.reader.pcsc import PcscTransport, ReaderError
+    from adapters.reader.personalise import PersonalisationError
+
+    settings = settings_for(data_dir)
+    leaf, *chain = load_certificates(uzi_cert)
+    now = SystemClock().now()
+    verdict = uzi_validator(data_dir).check(leaf, now, chain)
+    if not verdict.valid or verdict.identity is None:
+        raise RuleViolation(f"uzi_pass_{verdict.reason}",
+                            f"your UZI pass is not accepted: {verdict.detail}")
+    holder: UziPass = verdict.identity.to_pass()
+    authority = card_ca(data_dir)
+    secret = read_master_secret(settings)
+    pin, puk = read_secrets(pin_fd)
+    app = open_lifecycle(settings)
+    try:
+        practice = app.get_practice(holder.ura)
+
+        def issue(h: UziPass, auth_public, sign_public, not_before, not_after):  # type: ignore[no-untyped-def]
+            return authority.issue(Holder(h.uzi_number, h.card_type.value, h.ura, h.role,
+                                          h.agb, h.given_name, h.surname, practice.name),
+                                   auth_public, sign_public, not_before, not_after)
+
+        try:
+            transport = PcscTransport.wait_for_card(reader, timeout)
+        except ReaderError as error:
+            raise DomainError("reader_error", str(error)) from None
+        try:
+            result = run(app, transport, holder, secret, issue, pin, puk)
+        except PersonalisationError as error:
+            raise DomainError("personalisation_failed",
+                              f"at step {error.step}: {error.detail}; the card is still "
+                              "blank, try again") from None
+        finally:
+            transport.close()
+    finally:
+        app.close()
+    click.echo(f"card {result.serial} is active until {result.expires_at.date().isoformat()}"
+               + ("" if result.sealed else " (warning: not sealed; put it back in and ask "
+                  "support)"))
+
+
+@click.command("virtual-card")
+@data_dir_option
+@click.option("--state", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The card's memory; created blank when it does not exist.")
+@click.option("--serial", default=None, help="Serial of a new blank card.")
+@click.option("--port", type=int, default=35963, show_default=True,
+              help="vpcd's port (35963 is 'Virtual PCD 00 00').")
+def virtual_card(data_dir: Path, state: Path, serial: str | None, port: int) -> None:
+    """Run a PIV virtual blank card in pcscd's vpcd reader until stopped.
+
+    \b
+    Example:
+      zorgid virtual-card --data-dir ./data --state card.json --serial ZID000000001
+    """
+    from adapters.reader.personalise import MANAGEMENT_ALGORITHM, management_key
+    from adapters.reader.virtual_card import VirtualPivCard, serve_vpcd
+
+    if state.exists():
+        card = VirtualPivCard.load(state)
+    else:
+        if not serial:
+            raise InvalidValue("serial_required", "a new blank card needs --serial")
+        key = management_key(read_master_secret(settings_for(data_dir)), serial, False)
+        card = VirtualPivCard.blank(state, serial, MANAGEMENT_ALGORITHM, key)
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"card {card.state.serial} in the reader on port {port}", err=True)
+    with contextlib.suppress(KeyboardInterrupt):  # SIGTERM or Ctrl-C: the card is pulled out
+        serve_vpcd(card, port=port, should_stop=lambda: stopping)
+
