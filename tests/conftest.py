@@ -164,7 +164,9 @@ VIRTUAL_READER = "Virtual PCD 00 00"
 def pcscd(tmp_path_factory) -> Iterator[str]:
     """A real pcscd with the vpcd virtual readers; started here unless one runs already.
 
-    The tests that use it share one xdist group, so one worker drives the reader."""
+    The tests that use it share one xdist group, so one worker drives the reader; a
+    lock keeps two test processes from starting two daemons on one socket."""
+    import fcntl
     import shutil
     import subprocess
     import time
@@ -176,29 +178,34 @@ def pcscd(tmp_path_factory) -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+    def offered() -> bool:
+        try:
+            return VIRTUAL_READER in list_readers()
+        except PcscUnavailable:
+            return False
+
     started = None
-    try:
-        readers = list_readers()
-    except PcscUnavailable:
-        readers = []
-    if VIRTUAL_READER not in readers:
-        binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
-        if not Path(binary).exists():
-            message = "pcscd is not installed: scripts/setup.sh --test installs it"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
-        log = open(tmp_path_factory.mktemp("pcscd") / "pcscd.log", "w")  # noqa: SIM115
-        started = subprocess.Popen([binary, "-f"], stdout=log, stderr=subprocess.STDOUT)
+    with open("/tmp/zorgid-tests-pcscd.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        running = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True).returncode == 0
         deadline = time.monotonic() + 20
-        while True:
-            try:
-                if VIRTUAL_READER in list_readers():
-                    break
-            except PcscUnavailable:
-                pass
-            if started.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"pcscd did not offer {VIRTUAL_READER} (see {log.name})")
+        if not running:
+            binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
+            if not Path(binary).exists():
+                message = "pcscd is not installed: scripts/setup.sh --test installs it"
+                if os.environ.get("CI"):
+                    pytest.fail(message)
+                pytest.skip(message)
+            log = open(tmp_path_factory.mktemp("pcscd") / "pcscd.log", "w")  # noqa: SIM115
+            started = subprocess.Popen([binary, "-f"], stdout=log, stderr=subprocess.STDOUT)
+        while not offered():
+            if (started is not None and started.poll() is not None) \
+                    or time.monotonic() > deadline:
+                if started is not None:
+                    started.kill()
+                pytest.fail(f"pcscd did not offer {VIRTUAL_READER}; is vsmartcard-vpcd "
+                            "installed (scripts/setup.sh --test)?")
             time.sleep(0.1)
     yield VIRTUAL_READER
     if started is not None:
