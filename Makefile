@@ -1,7 +1,7 @@
 # zorgid-cards. `make run` and `make test` are the README's two commands.
 VENV := .venv
 DEMO_DIR := .demo
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+PYTEST_ARGS ?= -n 2
 
 .PHONY: setup setup-test run test lint bench clean
 

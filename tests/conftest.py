@@ -161,11 +161,12 @@ VIRTUAL_READER = "Virtual PCD 00 00"
 
 
 @pytest.fixture(scope="session")
-def pcscd(tmp_path_factory) -> Iterator[str]:
+def pcscd_daemon(tmp_path_factory) -> Iterator[str]:
     """A real pcscd with the vpcd virtual readers; started here unless one runs already.
 
-    The tests that use it share one xdist group, so one worker drives the reader; a
-    lock keeps two test processes from starting two daemons on one socket."""
+    Test processes (xdist workers) share it: each holds a shared lock on a users file
+    while it runs, and the one that started the daemon stops it only when no other
+    process holds that lock any more."""
     import fcntl
     import shutil
     import subprocess
@@ -185,6 +186,8 @@ def pcscd(tmp_path_factory) -> Iterator[str]:
         except PcscUnavailable:
             return False
 
+    users = open("/tmp/zorgid-tests-pcscd.users", "w")  # noqa: SIM115
+    fcntl.flock(users, fcntl.LOCK_SH)
     started = None
     with open("/tmp/zorgid-tests-pcscd.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -208,9 +211,28 @@ def pcscd(tmp_path_factory) -> Iterator[str]:
                             "installed (scripts/setup.sh --test)?")
             time.sleep(0.1)
     yield VIRTUAL_READER
+    fcntl.flock(users, fcntl.LOCK_UN)
     if started is not None:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:  # wait for the other test processes
+            try:
+                fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                time.sleep(0.2)
         started.terminate()
         try:
             started.wait(10)
         except subprocess.TimeoutExpired:
             started.kill()
+    users.close()
+
+
+@pytest.fixture
+def pcscd(pcscd_daemon: str) -> Iterator[str]:
+    """The virtual reader, for one test at a time across all test processes."""
+    import fcntl
+
+    with open("/tmp/zorgid-tests-reader.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield pcscd_daemon

@@ -20,7 +20,6 @@ from adapters.pki.hierarchy import TEST_CA_OIDS, UziTestHierarchy
 from domain.identity import Actor, UziPass
 from tests.e2e.test_demo_run import zorgid
 
-pytestmark = pytest.mark.xdist_group("pcsc")
 URA = "90000382"
 SERIAL = "ZID000123456"
 

@@ -23,7 +23,6 @@ from adapters.reader.piv import KeyAlgorithm, PivSession
 from adapters.reader.virtual_card import VirtualPivCard
 from tests.integration.test_reader_pcsc import RunningCard
 
-pytestmark = pytest.mark.xdist_group("pcsc")
 MODULE = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 SECRET = b"master secret for tests only"
 NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC)

@@ -14,7 +14,6 @@ from adapters.reader.apdu import ApduConnection
 from adapters.reader.piv import KeyAlgorithm, PivSession, Slot
 from adapters.reader.virtual_card import VirtualPivCard, serve_vpcd
 
-pytestmark = pytest.mark.xdist_group("pcsc")
 KEY = bytes(range(16))
 
 
