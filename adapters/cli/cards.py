@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
@@ -72,35 +73,60 @@ def ca_init(data_dir: Path) -> None:
 @data_dir_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the CRL (DER).")
-def ca_crl(data_dir: Path, out: Path) -> None:
+@click.option("--follow", is_flag=True,
+              help="Keep going: write a new CRL whenever a card's status changes "
+                   "(and at least every 12 hours).")
+@click.option("--poll", type=click.FloatRange(min=0.05), default=1.0, show_default=True)
+def ca_crl(data_dir: Path, out: Path, follow: bool, poll: float) -> None:
     """Bring the views up to date and write the CRL: revoked cards, and suspended ones on hold.
 
     \b
     Example:
-      zorgid ca crl --data-dir ./data --out /srv/www/zorgid.crl
+      zorgid ca crl --data-dir ./data --out /srv/www/zorgid.crl --follow
     """
     settings = settings_for(data_dir)
     authority = card_ca(data_dir)
     app = open_lifecycle(settings)
     db = open_views_db(settings)
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    published: list[tuple[str, str, str]] | None = None
+    written_at = 0.0
     try:
-        Projector(db).run_until_caught_up(ApplicationSource(app))
-        now = app.clock.now()
-        entries = [CrlEntry(int(row["serial_number"], 16),
-                            datetime.fromisoformat(row["since"]),
-                            on_hold=row["status"] == "on_hold",
-                            reason=REASONS.get(row["reason"] or "",
-                                               x509.ReasonFlags.unspecified))
-                   for row in crl_entries(db, now)]
+        while True:
+            Projector(db).run_until_caught_up(ApplicationSource(app))
+            now = app.clock.now()
+            rows = crl_entries(db, now)
+            current = [(r["serial_number"], r["status"], r["since"]) for r in rows]
+            if current != published or time.monotonic() - written_at > 12 * 3600:
+                _write_crl(authority, rows, now, out)
+                published, written_at = current, time.monotonic()
+                click.echo(f"CRL with {len(rows)} entr{'y' if len(rows) == 1 else 'ies'} "
+                           f"written to {out}")
+            if not follow or stopping:
+                break
+            time.sleep(poll)
     finally:
         app.close()
         db.conn.close()
+
+
+def _write_crl(authority: CardCA, rows: list[dict[str, str]], now: datetime,
+               out: Path) -> None:
+    entries = [CrlEntry(int(row["serial_number"], 16), datetime.fromisoformat(row["since"]),
+                        on_hold=row["status"] == "on_hold",
+                        reason=REASONS.get(row["reason"] or "", x509.ReasonFlags.unspecified))
+               for row in rows]
     crl = authority.crl(entries, now)
     temporary = out.with_name(out.name + ".tmp")
     temporary.write_bytes(crl.public_bytes(serialization.Encoding.DER))
-    os.replace(temporary, out)
-    click.echo(f"CRL with {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} "
-               f"written to {out}")
+    os.replace(temporary, out)  # readers never see half a CRL
 
 
 def uzi_validator(data_dir: Path) -> UziValidator:

@@ -5,6 +5,7 @@ personalise`; OpenSC then reads the card, and a revocation reaches the CRL."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from adapters.bootstrap import Settings, init_data_dir, open_lifecycle
 from adapters.pki.certificates import Holder
 from adapters.pki.hierarchy import TEST_CA_OIDS, UziTestHierarchy
+from adapters.reader.tlv import tlv_map
 from domain.identity import Actor, UziPass
 from tests.e2e.test_demo_run import zorgid
 
@@ -114,6 +116,23 @@ def test_an_employee_creates_their_card_and_a_revocation_reaches_the_crl(worksta
     crl = x509.load_der_x509_crl(crl_file.read_bytes())
     listed = {format(entry.serial_number, "x") for entry in crl}
     assert listed == {c["serial_number"] for c in card.certificates}
+
+    # openssl, as a relying party would: the chain holds, and the CRL revokes the card
+    state = json.loads((tmp_path / "card.json").read_text())
+    der = tlv_map(bytes.fromhex(state["objects"]["5FC105"]))[0x70]  # 53's value, stored
+    certificate = tmp_path / "card-auth.pem"
+    certificate.write_bytes(x509.load_der_x509_certificate(der).public_bytes(
+        serialization.Encoding.PEM))
+    crl_pem = tmp_path / "cards.crl.pem"
+    crl_pem.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+    ca_pem = str(data / "ca" / "card-ca.pem")
+    verified = subprocess.run(["openssl", "verify", "-CAfile", ca_pem, str(certificate)],
+                              capture_output=True, text=True, check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    revoked = subprocess.run(["openssl", "verify", "-crl_check", "-CRLfile", str(crl_pem),
+                              "-CAfile", ca_pem, str(certificate)],
+                             capture_output=True, text=True, check=False)
+    assert revoked.returncode != 0 and "certificate revoked" in revoked.stdout + revoked.stderr
 
 
 def test_a_pass_from_an_untrusted_hierarchy_is_refused_before_the_card(workstation, tmp_path):

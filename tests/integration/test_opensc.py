@@ -106,3 +106,26 @@ def test_the_card_certificates_carry_the_holders_uzi_identity(personalised):
         x509.SubjectAlternativeName).value
     assert any(isinstance(n, x509.OtherName) and n.type_id.dotted_string ==
                "1.3.6.1.4.1.311.20.2.3" for n in upn)
+
+
+def test_three_wrong_pins_block_and_the_puk_unblocks_through_opensc(personalised, tmp_path):
+    written, _ = personalised
+    message = tmp_path / "message"
+    message.write_bytes(b"na drie keer fout")
+    signature = tmp_path / "signature"
+
+    def sign(pin: str) -> subprocess.CompletedProcess[bytes]:
+        return opensc("pkcs11-tool", "--module", MODULE, "--login", "--pin", pin, "--sign",
+                      "--id", "01", "--mechanism", "SHA256-RSA-PKCS", "--input-file",
+                      str(message), "--output-file", str(signature))
+
+    for _ in range(3):
+        assert sign("000000").returncode != 0
+    blocked = sign("482915")
+    assert blocked.returncode != 0 and b"CKR_PIN_LOCKED" in blocked.stdout + blocked.stderr
+    unlocked = opensc("pkcs15-tool", "--unblock-pin", "--puk", "73920184",
+                      "--new-pin", "551177")
+    assert unlocked.returncode == 0, unlocked.stderr
+    assert sign("551177").returncode == 0
+    written.authentication.public_key().verify(signature.read_bytes(), message.read_bytes(),
+                                               padding.PKCS1v15(), hashes.SHA256())

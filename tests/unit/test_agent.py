@@ -137,3 +137,48 @@ def test_a_card_that_is_not_blank_is_named_so(app, ca, tmp_path):
         personalise(app, InProcess(card), ASSISTANT_A, SECRET, issuer(ca), PIN, PUK)
     assert failure.value.step == "check_blank"
     assert app.get_card_by_serial(serial).status is CardStatus.BLANK
+
+
+class Garbled(InProcess):
+    """The reader mangles the card's answer to one instruction (a flaky contact)."""
+
+    def __init__(self, card, instruction: int) -> None:
+        super().__init__(card)
+        self.instruction = instruction
+
+    def send_and_receive(self, apdu: bytes) -> tuple[bytes, int]:
+        data, sw = super().send_and_receive(apdu)
+        if apdu[1] == self.instruction and data:
+            return data[: len(data) // 2], sw  # a truncated TLV
+        return data, sw
+
+
+@pytest.mark.parametrize(("instruction", "step"), [(0x47, "generate_key")])
+def test_a_malformed_answer_is_a_named_failure_and_nothing_half_done(app, ca, tmp_path,
+                                                                    instruction, step):
+    serial = ready_practice(app)[0]
+    card = blank(tmp_path, serial)
+    with pytest.raises(PersonalisationError) as failure:
+        personalise(app, Garbled(card, instruction), ASSISTANT_A, SECRET, issuer(ca), PIN, PUK)
+    assert failure.value.step == step and "malformed" in failure.value.detail
+    last = list(app.read_log())[-1]
+    assert (last.type, last.payload["step"]) == ("Card.PersonalisationFailed", step)
+    assert app.get_card_by_serial(serial).status is CardStatus.BLANK
+    card.power_on()
+    personalise(app, InProcess(card), ASSISTANT_A, SECRET, issuer(ca), PIN, PUK)
+
+
+def test_an_unexpected_status_word_is_a_named_failure(app, ca, tmp_path):
+    serial = ready_practice(app)[0]
+    card = blank(tmp_path, serial)
+
+    class Refusing(InProcess):
+        def send_and_receive(self, apdu: bytes) -> tuple[bytes, int]:
+            if apdu[1] == 0xDB:  # PUT DATA
+                return b"", 0x6A84  # not enough memory
+            return super().send_and_receive(apdu)
+
+    with pytest.raises(PersonalisationError) as failure:
+        personalise(app, Refusing(card), ASSISTANT_A, SECRET, issuer(ca), PIN, PUK)
+    assert failure.value.step == "put_certificate"
+    assert "out of memory" in failure.value.detail
