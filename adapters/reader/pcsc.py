@@ -99,5 +99,8 @@ class PcscTransport:
         return bytes(data), (sw1 << 8) | sw2
 
     def close(self) -> None:
+        """Disconnect and release the PC/SC context now, not whenever Python collects it."""
         with contextlib.suppress(CardConnectionException):  # already gone: nothing to close
             self._connection.disconnect()  # type: ignore[attr-defined]
+        with contextlib.suppress(CardConnectionException):
+            self._connection.release()  # type: ignore[attr-defined]

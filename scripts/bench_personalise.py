@@ -1,0 +1,187 @@
+"""Benchmark: personalise 50 virtual cards through a real pcscd (vpcd reader).
+
+Per card: APDUs and bytes exchanged, and the wall time of the whole personalisation
+split into on-card key generation, certificate issuance (the CA signing and the
+store recording it), and the rest: the card talk with the store's other writes
+(creation started, activated) (median and p95). Baseline in the same run: one
+SELECT round trip through pyscard, pcscd and vpcd; the card talk is compared with
+that many round trips.
+Ends with one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import gc
+import json
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from adapters.bootstrap import (  # noqa: E402
+    Settings,
+    create_master_secret,
+    init_data_dir,
+    open_lifecycle,
+    read_master_secret,
+)
+from adapters.pki.ca import CardCA  # noqa: E402
+from adapters.pki.certificates import Holder  # noqa: E402
+from adapters.reader.agent import personalise  # noqa: E402
+from adapters.reader.apdu import CommandApdu  # noqa: E402
+from adapters.reader.pcsc import PcscTransport, PcscUnavailable, list_readers  # noqa: E402
+from adapters.reader.personalise import MANAGEMENT_ALGORITHM, management_key  # noqa: E402
+from adapters.reader.piv import PIV_AID  # noqa: E402
+from adapters.reader.virtual_card import VirtualPivCard, serve_vpcd  # noqa: E402
+from domain.identity import Actor, UziPass  # noqa: E402
+
+READER = "Virtual PCD 00 00"
+
+
+def ensure_pcscd() -> subprocess.Popen[bytes] | None:
+    try:
+        if READER in list_readers():
+            return None
+    except PcscUnavailable:
+        pass
+    process = subprocess.Popen([shutil.which("pcscd") or "/usr/sbin/pcscd", "-f"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with contextlib.suppress(PcscUnavailable):
+            if READER in list_readers():
+                return process
+        time.sleep(0.1)
+    raise SystemExit("pcscd did not offer the virtual reader (scripts/setup.sh --test)")
+
+
+class Inserted:
+    def __init__(self, card: VirtualPivCard) -> None:
+        self.stop = threading.Event()
+        self.sock: socket.socket | None = None
+        self.thread = threading.Thread(target=serve_vpcd, args=(card,), daemon=True, kwargs={
+            "should_stop": self.stop.is_set, "on_connect": self._connected})
+        self.thread.start()
+
+    def _connected(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def pull(self) -> None:
+        self.stop.set()
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)
+        self.thread.join(5)
+        time.sleep(0.6)  # pcscd's presence poll notices the card went
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=50)
+    args = parser.parse_args()
+    daemon = ensure_pcscd()
+    scratch = Path(tempfile.mkdtemp(prefix="zorgid-bench-cards-"))
+    try:
+        settings = Settings(data_dir=scratch / "data")
+        init_data_dir(settings)
+        create_master_secret(settings.master_key_path)
+        secret = read_master_secret(settings)
+        now = dt.datetime.now(dt.UTC)
+        authority = CardCA.create(settings.ca_dir, b"bench", now - dt.timedelta(days=1))
+        app = open_lifecycle(settings)
+        ura = "60000001"
+        admin = UziPass(uzi_number="800000001", card_type="Z", ura=ura, role="01.015",
+                        given_name="Bench", surname="Admin", not_before=now - dt.timedelta(1),
+                        not_after=now + dt.timedelta(days=900))
+        app.register_practice(ura, "Benchpraktijk", "huisartsenpraktijk", admin)
+        serials = [f"ZIDBENCH{i:04d}" for i in range(args.cards)]
+        app.ship_order(app.place_order(ura, args.cards, "bench", admin), serials,
+                       Actor.system("fulfilment"))
+
+        def issue(h, auth_public, sign_public, not_before, not_after):  # type: ignore[no-untyped-def]
+            return authority.issue(Holder(h.uzi_number, h.card_type.value, h.ura, h.role,
+                                          h.agb, h.given_name, h.surname, "Benchpraktijk"),
+                                   auth_public, sign_public, not_before, not_after)
+
+        # the baseline: one SELECT round trip through pyscard, pcscd and vpcd
+        probe = Inserted(VirtualPivCard.blank(scratch / "probe.json", "ZIDPROBE0001",
+                                              MANAGEMENT_ALGORITHM, bytes(16)))
+        transport = PcscTransport.wait_for_card(READER, 20)
+        select = CommandApdu(0, 0xA4, 4, 0, PIV_AID, 256).encode()
+        trips = []
+        for _ in range(200):
+            begin = time.perf_counter()
+            transport.send_and_receive(select)
+            trips.append(time.perf_counter() - begin)
+        transport.close()
+        probe.pull()
+        round_trip = statistics.median(trips)
+
+        totals, keygen, talk, issuance, apdus, sizes = [], [], [], [], [], []
+        for index, serial in enumerate(serials):
+            card = VirtualPivCard.blank(scratch / f"{serial}.json", serial, MANAGEMENT_ALGORITHM,
+                                        management_key(secret, serial, False))
+            inserted = Inserted(card)
+            transport = PcscTransport.wait_for_card(READER, 20)
+            holder = UziPass(uzi_number=f"{700000000 + index}", card_type="N", ura=ura,
+                             role="00.000", given_name="Bench", surname=f"Medewerker {index}",
+                             not_before=now - dt.timedelta(days=1),
+                             not_after=now + dt.timedelta(days=900))
+            begin = time.perf_counter()
+            result = personalise(app, transport, holder, secret, issue, "482915", "73920184")
+            totals.append(time.perf_counter() - begin)
+            transport.close()
+            inserted.pull()
+            keygen.append(result.timings.key_generation)
+            issuance.append(result.timings.issuance)
+            talk.append(totals[-1] - keygen[-1] - issuance[-1])
+            apdus.append(result.apdus)
+            sizes.append(result.bytes)
+        app.close()
+    finally:
+        gc.collect()  # pyscard releases its contexts when collected: before pcscd goes
+        if daemon is not None:
+            daemon.terminate()
+            daemon.wait(10)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    figures = {
+        "cards": args.cards,
+        "apdus_per_card": statistics.median(apdus),
+        "bytes_per_card": statistics.median(sizes),
+        "round_trip_ms": round(round_trip * 1000, 3),
+    }
+    for name, values in (("total", totals), ("key_generation", keygen),
+                         ("card_talk", talk), ("issuance", issuance)):
+        figures[f"{name}_p50_ms"] = round(statistics.median(values) * 1000, 1)
+        figures[f"{name}_p95_ms"] = round(percentile(values, 0.95) * 1000, 1)
+    figures["card_talk_vs_round_trips"] = round(
+        figures["card_talk_p50_ms"] / (figures["apdus_per_card"] * figures["round_trip_ms"]), 2)
+    print(f"{args.cards} cards through pcscd: {figures['apdus_per_card']:.0f} APDUs and "
+          f"{figures['bytes_per_card']:.0f} bytes per card")
+    for name in ("total", "key_generation", "card_talk", "issuance"):
+        print(f"  {name:<15} p50 {figures[f'{name}_p50_ms']:>7.1f} ms   "
+              f"p95 {figures[f'{name}_p95_ms']:>7.1f} ms")
+    print(f"baseline: a SELECT round trip takes {figures['round_trip_ms']:.3f} ms; the card "
+          f"talk is {figures['card_talk_vs_round_trips']:.2f}x that many round trips")
+    print(json.dumps({"benchmark": "personalise", **figures}))
+
+
+if __name__ == "__main__":
+    main()
