@@ -115,9 +115,8 @@ def main() -> None:
                        Actor.system("fulfilment"))
 
         def issue(h, auth_public, sign_public, not_before, not_after):  # type: ignore[no-untyped-def]
-            return authority.issue(Holder(h.uzi_number, h.card_type.value, h.ura, h.role,
-                                          h.agb, h.given_name, h.surname, "Benchpraktijk"),
-                                   auth_public, sign_public, not_before, not_after)
+            return authority.issue(Holder.of(h, "Benchpraktijk"), auth_public, sign_public,
+                                   not_before, not_after)
 
         # the baseline: one SELECT round trip through pyscard, pcscd and vpcd
         probe = Inserted(VirtualPivCard.blank(scratch / "probe.json", "ZIDPROBE0001",

@@ -21,7 +21,7 @@ from adapters.bootstrap import (
     open_views_db,
     read_master_secret,
 )
-from adapters.cli.options import data_dir_option, settings_for
+from adapters.cli.options import Stopper, data_dir_option, settings_for
 from adapters.cli.uzi import load_certificates, load_crls
 from adapters.pki.ca import DEFAULT_CA_OID, REASONS, CardCA, CrlEntry
 from adapters.pki.certificates import Holder
@@ -88,14 +88,7 @@ def ca_crl(data_dir: Path, out: Path, follow: bool, poll: float) -> None:
     authority = card_ca(data_dir)
     app = open_lifecycle(settings)
     db = open_views_db(settings)
-    stopping = False
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stopping = Stopper()
     published: list[tuple[str, str, str]] | None = None
     written_at = 0.0
     try:
@@ -109,7 +102,7 @@ def ca_crl(data_dir: Path, out: Path, follow: bool, poll: float) -> None:
                 published, written_at = current, time.monotonic()
                 click.echo(f"CRL with {len(rows)} entr{'y' if len(rows) == 1 else 'ies'} "
                            f"written to {out}")
-            if not follow or stopping:
+            if not follow or stopping():
                 break
             time.sleep(poll)
     finally:
@@ -207,9 +200,8 @@ def personalise(data_dir: Path, reader: str, uzi_cert: Path, pin_fd: int | None,
         practice = app.get_practice(holder.ura)
 
         def issue(h: UziPass, auth_public, sign_public, not_before, not_after):  # type: ignore[no-untyped-def]
-            return authority.issue(Holder(h.uzi_number, h.card_type.value, h.ura, h.role,
-                                          h.agb, h.given_name, h.surname, practice.name),
-                                   auth_public, sign_public, not_before, not_after)
+            return authority.issue(Holder.of(h, practice.name), auth_public, sign_public,
+                                   not_before, not_after)
 
         try:
             transport = PcscTransport.wait_for_card(reader, timeout)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import signal
 from pathlib import Path
-from types import FrameType
 
 import click
 
 from adapters.bootstrap import open_lifecycle, open_views_db
-from adapters.cli.options import data_dir_option, settings_for
+from adapters.cli.options import Stopper, data_dir_option, settings_for
 from adapters.kafka import connection
 from adapters.kafka.consumer import BillingTotals, KafkaSource
 from adapters.kafka.relay import DEFAULT_TOPIC, PAGE_SIZE, Relay, RelayTracking
@@ -25,19 +23,6 @@ def bootstrap_option(f):  # type: ignore[no-untyped-def]
     f = click.option("--topic", default=DEFAULT_TOPIC, show_default=True)(f)
     return click.option("--bootstrap", required=True, envvar="ZORGID_KAFKA_BOOTSTRAP",
                         show_envvar=True, help="HOST:PORT[,HOST:PORT...] of the cluster.")(f)
-
-
-class Stopper:
-    def __init__(self) -> None:
-        self.stopping = False
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
-
-    def stop(self, signum: int, frame: FrameType | None) -> None:
-        self.stopping = True
-
-    def __call__(self) -> bool:
-        return self.stopping
 
 
 @click.group()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -25,3 +27,18 @@ def data_dir_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def settings_for(data_dir: Path) -> Settings:
     return Settings.from_env(data_dir)
+
+
+class Stopper:
+    """SIGTERM or Ctrl-C asks a following command to finish its batch and stop cleanly."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+    def stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def __call__(self) -> bool:
+        return self.stopping

@@ -6,15 +6,13 @@ import csv
 import io
 import json
 import re
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 
 import click
 
 from adapters.bootstrap import open_lifecycle, open_views_db
-from adapters.cli.options import data_dir_option, settings_for
+from adapters.cli.options import Stopper, data_dir_option, settings_for
 from domain.errors import InvalidValue
 from projections import invoices as invoice_view
 from projections.runner import BATCH_SIZE, ApplicationSource, Projector, build_fresh
@@ -42,14 +40,7 @@ def project(data_dir: Path, rebuild: bool, follow: bool, batch_size: int, poll: 
     db = open_views_db(settings)
     projector = Projector(db)
     source = ApplicationSource(app)
-    stopping = False
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stopping = Stopper()
     try:
         head = app.head()
         if rebuild:
@@ -60,13 +51,13 @@ def project(data_dir: Path, rebuild: bool, follow: bool, batch_size: int, poll: 
         behind = max(0, head - projector.position())
         if behind and sys.stdout.isatty():
             with click.progressbar(length=behind, label="projecting") as bar:
-                while not stopping and (n := projector.run_batch(source, batch_size)):
+                while not stopping() and (n := projector.run_batch(source, batch_size)):
                     bar.update(n)
         else:
-            while not stopping and projector.run_batch(source, batch_size):
+            while not stopping() and projector.run_batch(source, batch_size):
                 pass
         if follow:
-            projector.follow(source, poll, lambda: stopping, batch_size)
+            projector.follow(source, poll, stopping, batch_size)
         click.echo(f"views at position {projector.position()} of {app.head()}")
     finally:
         app.close()

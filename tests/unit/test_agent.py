@@ -61,9 +61,8 @@ def blank(tmp_path, serial: str) -> VirtualPivCard:
 
 def issuer(ca: CardCA):
     def issue(holder, auth_public, sign_public, not_before, not_after):
-        return ca.issue(Holder(holder.uzi_number, holder.card_type, holder.ura, holder.role,
-                               holder.agb, holder.given_name, holder.surname, "Praktijk"),
-                        auth_public, sign_public, not_before, not_after)
+        return ca.issue(Holder.of(holder, "Praktijk"), auth_public, sign_public, not_before,
+                        not_after)
     return issue
 
 
