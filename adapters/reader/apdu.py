@@ -13,7 +13,8 @@ log = logging.getLogger(__name__)
 
 CHAINING = 0x10  # CLA bit: more command data follows (ISO 7816-4 5.1.1.1)
 INS_GET_RESPONSE = 0xC0
-SECRET_INS = {0x20, 0x24, 0x2C}  # VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER
+SECRET_INS = {0x20, 0x24, 0x2C, 0xFF}  # VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER,
+# and SET MANAGEMENT KEY (its data is the new key)
 
 
 class ApduFormatError(ValueError):

@@ -86,6 +86,9 @@ def test_a_blank_card_becomes_an_active_card_of_three_years(app, ca, tmp_path, c
     everything = "".join(json.dumps(e.payload, default=str) for e in app.read_log())
     assert PIN not in everything and PUK not in everything
     assert PIN not in caplog.text and PUK not in caplog.text
+    for personalised in (False, True):
+        assert management_key(SECRET, serial, personalised).hex() not in caplog.text
+    assert "> 00 20" in caplog.text  # the APDUs were logged, with their secrets masked
 
 
 @pytest.mark.parametrize("after", [3, 6, 8, 10, 12, 14])

@@ -104,6 +104,9 @@ class TestApdu:
     def test_pins_never_reach_the_log_line(self):
         line = describe(CommandApdu(0x00, 0x20, 0x00, 0x80, b"123456\xff\xff"))
         assert "3132" not in line and "123456" not in line
+        key = bytes(range(0x40, 0x50))
+        line = describe(CommandApdu(0x00, 0xFF, 0xFF, 0xFF, b"\x08\x9b\x10" + key))
+        assert key.hex() not in line
 
 
 class TestStatusWords:
