@@ -110,13 +110,16 @@ def ca_crl(data_dir: Path, out: Path, follow: bool, poll: float) -> None:
         db.conn.close()
 
 
+def crl_rows_to_entries(rows: list[dict[str, str]]) -> list[CrlEntry]:
+    return [CrlEntry(int(row["serial_number"], 16), datetime.fromisoformat(row["since"]),
+                     on_hold=row["status"] == "on_hold",
+                     reason=REASONS.get(row["reason"] or "", x509.ReasonFlags.unspecified))
+            for row in rows]
+
+
 def _write_crl(authority: CardCA, rows: list[dict[str, str]], now: datetime,
                out: Path) -> None:
-    entries = [CrlEntry(int(row["serial_number"], 16), datetime.fromisoformat(row["since"]),
-                        on_hold=row["status"] == "on_hold",
-                        reason=REASONS.get(row["reason"] or "", x509.ReasonFlags.unspecified))
-               for row in rows]
-    crl = authority.crl(entries, now)
+    crl = authority.crl(crl_rows_to_entries(rows), now)
     temporary = out.with_name(out.name + ".tmp")
     temporary.write_bytes(crl.public_bytes(serialization.Encoding.DER))
     os.replace(temporary, out)  # readers never see half a CRL

@@ -17,6 +17,7 @@ from adapters.cli.audit import audit
 from adapters.cli.cards import ca, cards, virtual_card
 from adapters.cli.demo import demo
 from adapters.cli.kafka import kafka
+from adapters.cli.serve import serve, tokens
 from adapters.cli.store import events, expire, init
 from adapters.cli.uzi import uzi
 from adapters.cli.views import billing, project
@@ -75,6 +76,8 @@ cli.add_command(uzi)
 cli.add_command(ca)
 cli.add_command(cards)
 cli.add_command(virtual_card)
+cli.add_command(serve)
+cli.add_command(tokens)
 
 
 def main() -> None:

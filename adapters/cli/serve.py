@@ -1,0 +1,81 @@
+"""`zorgid serve` (the HTTP API) and `zorgid tokens` (service tokens)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from adapters.bootstrap import ConfigurationError
+from adapters.cli.options import data_dir_option, settings_for
+
+
+@click.command()
+@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+def serve(data_dir: Path, host: str, port: int) -> None:
+    """Serve the HTTP API (behind a TLS proxy that forwards client certificates).
+
+    \b
+    Example:
+      ZORGID_TRUSTED_PROXIES=127.0.0.1 zorgid serve --data-dir ./data --port 8000
+    """
+    import uvicorn
+    from cryptography.hazmat.primitives import serialization
+
+    from adapters.http.app import create_app
+    from adapters.pki.ca import DEFAULT_CA_OID, CardCA
+
+    settings = settings_for(data_dir)
+    ca_oid = os.environ.get("ZORGID_CARD_CA_OID", DEFAULT_CA_OID)
+    authority = None
+    if os.environ.get("ZORGID_CA_PASSPHRASE") and (settings.ca_dir / "card-ca.key").exists():
+        authority = CardCA.load(settings.ca_dir, os.environ["ZORGID_CA_PASSPHRASE"].encode(),
+                                ca_oid)
+    app = create_app(settings, card_ca=authority.certificate if authority else None,
+                     card_ca_oid=ca_oid)
+    if authority is not None:
+        from adapters.cli.cards import crl_rows_to_entries
+        from projections.certificates import crl_entries
+
+        def publish() -> bytes:
+            db = app.state.views.open()
+            try:
+                now = app.state.clock.now()
+                crl = authority.crl(crl_rows_to_entries(crl_entries(db, now)), now)
+            finally:
+                db.conn.close()
+            return crl.public_bytes(serialization.Encoding.DER)
+
+        app.state.crl_publisher = publish
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@click.group()
+def tokens() -> None:
+    """Service tokens for fulfilment, billing and auditors.
+
+    \b
+    Example:
+      zorgid tokens create --data-dir ./data --role billing
+    """
+
+
+@tokens.command("create")
+@data_dir_option
+@click.option("--role", type=click.Choice(["fulfilment", "billing", "auditor"]), required=True)
+def tokens_create(data_dir: Path, role: str) -> None:
+    """Create a token and print it alone on stdout (it is stored hashed; keep it safe).
+
+    \b
+    Example:
+      zorgid tokens create --data-dir ./data --role fulfilment > fulfilment.token
+    """
+    from adapters.http.tokens import TOKENS_FILE, TokenStore
+
+    settings = settings_for(data_dir)
+    if not settings.data_dir.is_dir():
+        raise ConfigurationError(f"no data directory at {settings.data_dir}")
+    click.echo(TokenStore(settings.data_dir / TOKENS_FILE).create(role))

@@ -1,0 +1,160 @@
+"""The HTTP API (FastAPI): commands call the application, queries read the views.
+
+Errors map to HTTP in one place (`_error`), with a stable `code` and a message a
+person understands. The views are brought up to date before a query and after a
+command, so a client reads its own writes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from cryptography import x509
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlite_utils import Database
+
+from adapters.bootstrap import ConfigurationError, Settings, open_lifecycle
+from adapters.http.auth import AuthSettings, Principal, Unauthenticated, authenticate
+from adapters.http.tokens import TOKENS_FILE, TokenStore
+from domain.clock import Clock, SystemClock
+from domain.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    InvalidValue,
+    NotAllowed,
+    NotFound,
+    RuleViolation,
+)
+from projections.runner import ApplicationSource, Projector, open_views
+
+STATUS = [(Unauthenticated, 401), (NotAllowed, 403), (NotFound, 404), (InvalidValue, 422),
+          (RuleViolation, 409), (ConcurrencyConflict, 409), (ConfigurationError, 503)]
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message}, status_code=status)
+
+
+class Views:
+    """The read models, caught up under a lock (one writer at a time)."""
+
+    def __init__(self, app: Any, path: Path) -> None:
+        self.app = app
+        self.path = path
+        self.lock = threading.Lock()
+        Projector(open_views(path))  # create the tables
+
+    def catch_up(self) -> int:
+        with self.lock:
+            db = open_views(self.path)
+            try:
+                projector = Projector(db)
+                projector.run_until_caught_up(ApplicationSource(self.app))
+                return projector.position()
+            finally:
+                db.conn.close()
+
+    def open(self) -> Database:
+        self.catch_up()
+        return open_views(self.path)
+
+
+def create_app(settings: Settings, clock: Clock | None = None,
+               card_ca: x509.Certificate | None = None, card_ca_oid: str = "2.999.528.1.3",
+               extra_anchors: list[x509.Certificate] | None = None) -> FastAPI:
+    api = FastAPI(title="zorgid-cards", version="1",
+                  description="Lifecycle of the ZORG-ID Smartcard")
+    lifecycle = open_lifecycle(settings, clock=clock or SystemClock())
+    api.state.lifecycle = lifecycle
+    api.state.clock = lifecycle.clock
+    api.state.settings = settings
+    api.state.views = Views(lifecycle, settings.views_path)
+    api.state.tokens = TokenStore(settings.data_dir / TOKENS_FILE)
+    api.state.auth = AuthSettings.from_env(card_ca, card_ca_oid, extra_anchors or [])
+    api.state.card_ca = card_ca
+    api.state.crl_publisher = None  # set by `zorgid serve` when it holds the card CA
+    secret_file = settings.data_dir / "http-job.key"
+    if not secret_file.exists():
+        import os
+        import secrets
+
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    api.state.job_secret = bytes.fromhex(secret_file.read_text().strip())
+
+    @api.exception_handler(DomainError)
+    def domain_error(request: Request, error: DomainError) -> JSONResponse:
+        status = next((s for kind, s in STATUS if isinstance(error, kind)), 409)
+        return _error(status, error.code, error.message)
+
+    @api.exception_handler(RequestValidationError)
+    def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = error.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return _error(400, "malformed", "the request body is not valid JSON")
+        fields = ", ".join(".".join(str(x) for x in p.get("loc", ())[1:]) or "body"
+                           for p in problems)
+        return _error(422, "invalid_field", f"check these fields: {fields}")
+
+    from adapters.http.routes import cards, practices, service
+
+    api.include_router(practices.router)
+    api.include_router(cards.router)
+    api.include_router(service.router)
+    return api
+
+
+def views(request: Request) -> Iterator[Database]:
+    db = request.app.state.views.open()
+    try:
+        yield db
+    finally:
+        db.conn.close()
+
+
+def principal(request: Request) -> Principal:
+    state = request.app.state
+
+    def revoked(serial: str) -> bool:
+        db = state.views.open()
+        try:
+            row = db.conn.execute("SELECT status FROM card_certificates WHERE serial_number = ?",
+                                  (serial,)).fetchone()
+        finally:
+            db.conn.close()
+        return row is not None and row[0] != "active"
+
+    return authenticate(request, state.auth, state.tokens, revoked)
+
+
+def person(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+    if caller.kind != "person" or caller.uzi_pass is None:
+        raise NotAllowed("person_required", "this is for people logged in with their card")
+    return caller
+
+
+def service_role(*roles: str):  # type: ignore[no-untyped-def]
+    def check(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+        if caller.kind != "service" or caller.role not in roles:
+            raise NotAllowed("service_token_required",
+                             f"this needs a service token ({', '.join(roles)})")
+        return caller
+    return check
+
+
+ViewsDb = Annotated[Database, Depends(views)]
+Caller = Annotated[Principal, Depends(principal)]
+PersonCaller = Annotated[Principal, Depends(person)]
+
+
+def lifecycle(request: Request) -> Any:
+    return request.app.state.lifecycle
+
+
+def after_command(request: Request) -> None:
+    request.app.state.views.catch_up()

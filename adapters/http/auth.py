@@ -1,0 +1,96 @@
+"""Who is calling: a person from a client certificate (a UZI pass or one of our cards),
+forwarded by a trusted TLS proxy, or a service from its bearer token."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from cryptography import x509
+from fastapi import Request
+
+from adapters.http.tokens import TokenStore
+from adapters.pki.uzi import PRODUCTION_CA_OIDS, UziValidator
+from domain.errors import DomainError
+from domain.identity import UziPass
+
+
+class Unauthenticated(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "person" or "service"
+    uzi_pass: UziPass | None = None
+    role: str | None = None  # service role
+    via_card: bool = False  # logged in with a ZORG-ID card rather than a UZI pass
+    certificate_serial: str | None = None
+
+
+@dataclass
+class AuthSettings:
+    header: str
+    trusted_proxies: frozenset[str]
+    anchors: list[x509.Certificate]
+    ca_oids: dict[str, set[str]]
+    card_ca_oid: str
+    crls: list[x509.CertificateRevocationList]
+
+    @classmethod
+    def from_env(cls, card_ca: x509.Certificate | None, card_ca_oid: str,
+                 extra_anchors: Iterable[x509.Certificate] = ()) -> AuthSettings:
+        anchors = list(extra_anchors)
+        bundle = os.environ.get("ZORGID_TRUST_ANCHORS")
+        if bundle:
+            anchors += x509.load_pem_x509_certificates(Path(bundle).read_bytes())
+        if card_ca is not None:
+            anchors.append(card_ca)
+        mapping: dict[str, set[str]] = {k: {v} for k, v in PRODUCTION_CA_OIDS.items()}
+        for item in filter(None, os.environ.get("ZORGID_UZI_CA_OIDS", "").split(",")):
+            card_type, _, oid = item.strip().partition("=")
+            mapping.setdefault(card_type.upper(), set()).add(oid)
+        mapping["N"].add(card_ca_oid)
+        crls = [x509.load_pem_x509_crl(Path(p).read_bytes())
+                for p in filter(None, os.environ.get("ZORGID_UZI_CRLS", "").split(","))]
+        proxies = frozenset(p.strip() for p in os.environ.get(
+            "ZORGID_TRUSTED_PROXIES", "127.0.0.1").split(",") if p.strip())
+        return cls(os.environ.get("ZORGID_CLIENT_CERT_HEADER", "X-SSL-Client-Cert"), proxies,
+                   anchors, mapping, card_ca_oid, crls)
+
+
+def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,
+                 revoked_card_certificate: callable) -> Principal:  # type: ignore[valid-type]
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        role = tokens.role_of(authorization[7:].strip())
+        if role is None:
+            raise Unauthenticated("invalid_token", "this token is not known or was withdrawn")
+        return Principal("service", role=role)
+    forwarded = request.headers.get(settings.header)
+    if not forwarded:
+        raise Unauthenticated("no_credential",
+                              "log in with your UZI pass or ZORG-ID card")
+    client = request.client.host if request.client else ""
+    if client not in settings.trusted_proxies:
+        raise Unauthenticated("untrusted_proxy",
+                              "a client certificate is accepted only from the TLS proxy")
+    try:
+        certificates = x509.load_pem_x509_certificates(unquote(forwarded).encode())
+    except ValueError:
+        raise Unauthenticated("malformed_certificate",
+                              "the forwarded client certificate cannot be read") from None
+    leaf, *chain = certificates
+    validator = UziValidator(settings.anchors, (), settings.crls, settings.ca_oids, ("Z", "N"))
+    verdict = validator.check(leaf, request.app.state.clock.now(), chain)
+    if not verdict.valid or verdict.identity is None:
+        raise Unauthenticated(f"certificate_{verdict.reason}",
+                              f"your certificate is not accepted: {verdict.detail}")
+    via_card = verdict.identity.ca_oid == settings.card_ca_oid
+    if via_card and revoked_card_certificate(verdict.identity.serial_number):
+        raise Unauthenticated("card_revoked", "this ZORG-ID card is revoked or suspended")
+    return Principal("person", uzi_pass=verdict.identity.to_pass(), via_card=via_card,
+                     certificate_serial=verdict.identity.serial_number)

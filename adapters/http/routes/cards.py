@@ -1,0 +1,160 @@
+"""/v1/cards and /v1/mandates: creation, the card, suspension, revocation, links,
+guest use and mandates."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict
+
+from adapters.http.app import Caller, PersonCaller, ViewsDb, after_command, lifecycle
+from adapters.http.routes.common import is_manager
+from domain.errors import NotAllowed, NotFound
+from projections import cards, guest_uses, mandates
+
+router = APIRouter(tags=["cards"])
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StartCreationRequest(Strict):
+    card_serial: str
+
+
+class ReasonRequest(Strict):
+    reason: str
+
+
+class LinkRequest(Strict):
+    ura: str
+
+
+class GuestUseRequest(Strict):
+    host_ura: str
+    starts_on: date
+    ends_on: date
+
+
+def job_token(request: Request, job_id: UUID) -> str:
+    """The remote reader agent's bearer token for one job, derived, never stored."""
+    return hmac.new(request.app.state.job_secret, str(job_id).encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def _card(db: Any, card_id: UUID, request: Request) -> dict[str, Any]:
+    row = cards.card(db, str(card_id), request.app.state.clock.now())
+    if row is None:
+        raise NotFound("card_not_found", "there is no card with that id")
+    return row
+
+
+def _may_see(db: Any, caller: Any, row: dict[str, Any]) -> bool:
+    if caller.kind == "service":
+        return caller.role == "auditor"
+    if caller.uzi_pass is not None and caller.uzi_pass.uzi_number == row["holder_uzi_number"]:
+        return True
+    return any(is_manager(db, caller, ura) for ura in row["links"])
+
+
+@router.post("/v1/cards", status_code=201)
+def start_creation(body: StartCreationRequest, caller: PersonCaller,
+                   request: Request) -> dict[str, str]:
+    assert caller.uzi_pass is not None
+    started = lifecycle(request).start_card_creation(body.card_serial, caller.uzi_pass)
+    after_command(request)
+    return {"card_id": str(started.card_id), "job_id": str(started.job_id),
+            "job_token": job_token(request, started.job_id)}
+
+
+@router.get("/v1/cards/{card_id}")
+def get_card(card_id: UUID, caller: Caller, db: ViewsDb, request: Request) -> dict[str, Any]:
+    row = _card(db, card_id, request)
+    if not _may_see(db, caller, row):
+        raise NotAllowed("not_holder_or_manager",
+                         "only the holder, a manager of a linked practice or an auditor")
+    return row
+
+
+def _command(request: Request, action: str, *args: Any) -> None:
+    getattr(lifecycle(request), action)(*args)
+    after_command(request)
+
+
+@router.post("/v1/cards/{card_id}/suspension", status_code=204)
+def suspend(card_id: UUID, body: ReasonRequest, caller: PersonCaller,
+            request: Request) -> Response:
+    _command(request, "suspend_card", card_id, body.reason, caller.uzi_pass)
+    return Response(status_code=204)
+
+
+@router.delete("/v1/cards/{card_id}/suspension", status_code=204)
+def resume(card_id: UUID, caller: PersonCaller, request: Request) -> Response:
+    _command(request, "resume_card", card_id, caller.uzi_pass)
+    return Response(status_code=204)
+
+
+@router.post("/v1/cards/{card_id}/revocation", status_code=204)
+def revoke(card_id: UUID, body: ReasonRequest, caller: PersonCaller,
+           request: Request) -> Response:
+    _command(request, "revoke_card", card_id, body.reason, caller.uzi_pass)
+    return Response(status_code=204)
+
+
+@router.post("/v1/cards/{card_id}/links", status_code=201)
+def link(card_id: UUID, body: LinkRequest, caller: PersonCaller,
+         request: Request) -> dict[str, str]:
+    _command(request, "link_card", card_id, body.ura, caller.uzi_pass)
+    return {"card_id": str(card_id), "ura": body.ura}
+
+
+@router.delete("/v1/cards/{card_id}/links/{ura}", status_code=204)
+def unlink(card_id: UUID, ura: str, caller: PersonCaller, request: Request) -> Response:
+    _command(request, "unlink_card", card_id, ura, caller.uzi_pass)
+    return Response(status_code=204)
+
+
+@router.post("/v1/cards/{card_id}/guest-uses", status_code=201)
+def grant_guest_use(card_id: UUID, body: GuestUseRequest, caller: PersonCaller,
+                    request: Request) -> dict[str, str]:
+    use_id = lifecycle(request).grant_guest_use(card_id, body.host_ura, body.starts_on,
+                                                body.ends_on, caller.uzi_pass)
+    after_command(request)
+    return {"guest_use_id": str(use_id)}
+
+
+@router.delete("/v1/cards/{card_id}/guest-uses/{guest_use_id}", status_code=204)
+def end_guest_use(card_id: UUID, guest_use_id: UUID, caller: PersonCaller,
+                  request: Request) -> Response:
+    _command(request, "end_guest_use", card_id, guest_use_id, caller.uzi_pass)
+    return Response(status_code=204)
+
+
+@router.get("/v1/cards/{card_id}/guest-uses")
+def list_guest_uses(card_id: UUID, caller: Caller, db: ViewsDb,
+                    request: Request) -> list[dict[str, Any]]:
+    row = _card(db, card_id, request)
+    if not _may_see(db, caller, row):
+        raise NotAllowed("not_holder_or_manager", "only the holder or a manager")
+    return guest_uses.guest_uses(db, request.app.state.clock.now(), card_id=str(card_id))
+
+
+@router.get("/v1/cards/{card_id}/mandates")
+def card_mandates(card_id: UUID, caller: Caller, db: ViewsDb,
+                  request: Request) -> list[dict[str, Any]]:
+    row = _card(db, card_id, request)
+    if caller.kind == "service" or not _may_see(db, caller, row):
+        raise NotAllowed("not_holder_or_manager", "only the holder or a manager")
+    return mandates.effective_for_card(db, str(card_id), request.app.state.clock.now())
+
+
+@router.delete("/v1/mandates/{mandate_id}", status_code=204)
+def revoke_mandate(mandate_id: UUID, caller: PersonCaller, request: Request) -> Response:
+    _command(request, "revoke_mandate", mandate_id, "", caller.uzi_pass)
+    return Response(status_code=204)

@@ -1,0 +1,136 @@
+"""/v1/practices: registration, managers, orders, and the practice's views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from adapters.http.app import Caller, PersonCaller, ViewsDb, after_command, lifecycle
+from adapters.http.routes.common import require_manager
+from domain.errors import InvalidValue, NotFound
+from projections import cards, expiry, orders, practices
+
+router = APIRouter(prefix="/v1/practices", tags=["practices"])
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterPracticeRequest(Strict):
+    ura: str
+    name: str
+    kind: Literal["huisartsenpraktijk", "huisartsenpost", "apotheek"]
+
+
+class AppointManagerRequest(Strict):
+    uzi_number: str
+    name: str
+    role: Literal["administrator", "beheerder"]
+
+
+class PlaceOrderRequest(Strict):
+    quantity: int = Field(ge=1, le=500)
+
+
+class GrantMandateRequest(Strict):
+    mandatee_uzi_number: str
+    valid_until: datetime
+
+
+@router.post("", status_code=201)
+def register(body: RegisterPracticeRequest, caller: PersonCaller,
+             request: Request) -> dict[str, str]:
+    assert caller.uzi_pass is not None
+    lifecycle(request).register_practice(body.ura, body.name, body.kind, caller.uzi_pass)
+    after_command(request)
+    return {"ura": body.ura}
+
+
+@router.get("/{ura}")
+def get_practice(ura: str, caller: Caller, db: ViewsDb) -> dict[str, Any]:
+    found = practices.practice(db, ura)
+    if found is None:
+        raise NotFound("practice_not_found", f"no practice with URA {ura} is registered")
+    require_manager(db, caller, ura, auditor_too=True)
+    return found
+
+
+@router.post("/{ura}/managers", status_code=201)
+def appoint(ura: str, body: AppointManagerRequest, caller: PersonCaller,
+            request: Request) -> dict[str, str]:
+    assert caller.uzi_pass is not None
+    lifecycle(request).appoint_manager(ura, body.uzi_number, body.name, body.role,
+                                       caller.uzi_pass)
+    after_command(request)
+    return {"uzi_number": body.uzi_number, "role": body.role}
+
+
+@router.delete("/{ura}/managers/{uzi_number}", status_code=204)
+def dismiss(ura: str, uzi_number: str, caller: PersonCaller, request: Request) -> Response:
+    assert caller.uzi_pass is not None
+    lifecycle(request).dismiss_manager(ura, uzi_number, caller.uzi_pass)
+    after_command(request)
+    return Response(status_code=204)
+
+
+@router.post("/{ura}/orders", status_code=201)
+def place_order(ura: str, body: PlaceOrderRequest, caller: PersonCaller, request: Request,
+                idempotency_key: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    assert caller.uzi_pass is not None
+    if not idempotency_key:
+        raise InvalidValue("missing_idempotency_key",
+                           "send an Idempotency-Key header, so a retry cannot order twice")
+    app = lifecycle(request)
+    order_id = app.place_order(ura, body.quantity, idempotency_key, caller.uzi_pass)
+    after_command(request)
+    order = app.get_order(order_id)
+    return {
+        "order_id": str(order_id),
+        "lines": [{"description": line.description, "quantity": line.quantity,
+                   "unit_price_cents": line.unit_price_cents,
+                   "amount_cents": line.amount_cents} for line in order.lines()],
+        "net_cents": order.net_cents(),
+        "vat_cents": order.vat_cents(),
+        "total_cents": order.total_cents(),
+    }
+
+
+@router.get("/{ura}/orders")
+def list_orders(ura: str, caller: Caller, db: ViewsDb) -> list[dict[str, Any]]:
+    require_manager(db, caller, ura)
+    return orders.orders_of(db, ura)
+
+
+@router.get("/{ura}/cards")
+def list_cards(ura: str, caller: Caller, db: ViewsDb, request: Request,
+               status: str | None = None) -> list[dict[str, Any]]:
+    require_manager(db, caller, ura)
+    statuses = [s.strip() for s in status.split(",")] if status else None
+    allowed = {"active", "suspended", "revoked", "expired", "blank", "personalising"}
+    if statuses and not set(statuses) <= allowed:
+        raise InvalidValue("invalid_status", f"status is one or more of {', '.join(allowed)}")
+    return cards.cards_of_practice(db, ura, request.app.state.clock.now(), statuses)
+
+
+@router.get("/{ura}/expiring")
+def list_expiring(ura: str, caller: Caller, db: ViewsDb, request: Request,
+                  within_days: Annotated[int, Query(ge=0, le=3660)] = 90) \
+        -> list[dict[str, Any]]:
+    require_manager(db, caller, ura)
+    return expiry.expiring(db, request.app.state.clock.now(), within_days, ura)
+
+
+@router.post("/{ura}/mandates", status_code=201)
+def grant_mandate(ura: str, body: GrantMandateRequest, caller: PersonCaller,
+                  request: Request) -> dict[str, str]:
+    assert caller.uzi_pass is not None
+    if body.valid_until.tzinfo is None:
+        raise InvalidValue("naive_datetime", "valid_until needs a time zone (Z or +01:00)")
+    mandate_id = lifecycle(request).grant_mandate(ura, body.mandatee_uzi_number,
+                                                  body.valid_until, caller.uzi_pass)
+    after_command(request)
+    return {"mandate_id": str(mandate_id)}

@@ -1,0 +1,88 @@
+"""Who am I, shipments, invoices, the event log, the CRL, and health."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict
+
+from adapters.cli.store import json_default
+from adapters.http.app import Caller, ViewsDb, after_command, lifecycle, service_role
+from adapters.http.auth import Principal
+from adapters.http.routes.common import is_manager
+from domain.errors import InvalidValue, NotAllowed
+from domain.identity import Actor
+from projections import cards, invoices, practices
+
+router = APIRouter(tags=["service"])
+
+
+class ShipmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    card_serials: list[str]
+
+
+@router.get("/v1/me")
+def me(caller: Caller, db: ViewsDb, request: Request) -> dict[str, Any]:
+    if caller.kind == "service":
+        return {"kind": "service", "role": caller.role}
+    assert caller.uzi_pass is not None
+    who = caller.uzi_pass
+    return {
+        "kind": "person", "uzi_number": who.uzi_number, "name": who.name,
+        "card_type": who.card_type.value, "ura": who.ura, "role": who.role,
+        "logged_in_with": "zorgid_card" if caller.via_card else "uzi_pass",
+        "roles": practices.roles_of(db, who.uzi_number),
+        "cards": cards.cards_of_holder(db, who.uzi_number, request.app.state.clock.now()),
+    }
+
+
+@router.post("/v1/orders/{order_id}/shipment", status_code=204)
+def ship(order_id: UUID, body: ShipmentRequest, request: Request,
+         caller: Annotated[Principal, Depends(service_role("fulfilment"))]) -> Response:
+    lifecycle(request).ship_order(order_id, body.card_serials, Actor.system("fulfilment"))
+    after_command(request)
+    return Response(status_code=204)
+
+
+@router.get("/v1/invoices")
+def list_invoices(caller: Caller, db: ViewsDb,
+                  period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+                  ura: str | None = None) -> list[dict[str, Any]]:
+    if caller.kind == "service" and caller.role == "billing":
+        return invoices.invoices(db, period, ura)
+    if ura is None or not is_manager(db, caller, ura):
+        raise NotAllowed("not_manager", "a manager sees the invoices of their own practice "
+                         "(give ?ura=); billing jobs use their service token")
+    return invoices.invoices(db, period, ura)
+
+
+@router.get("/v1/events")
+def events(request: Request,
+           caller: Annotated[Principal, Depends(service_role("auditor"))],
+           after: Annotated[int, Query(ge=0)] = 0,
+           limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> Response:
+    records = [{"position": e.position, "type": e.type, "originator_id": str(e.originator_id),
+                "originator_version": e.originator_version,
+                "timestamp": e.timestamp.isoformat(), "actor": e.actor, "payload": e.payload}
+               for e in lifecycle(request).read_log(after=after, limit=limit)]
+    return Response(json.dumps(records, default=json_default, ensure_ascii=False),
+                    media_type="application/json")
+
+
+@router.get("/v1/crl")
+def crl(request: Request) -> Response:
+    publisher = request.app.state.crl_publisher
+    if publisher is None:
+        raise InvalidValue("crl_unavailable", "this server does not hold the card CA")
+    return Response(publisher(), media_type="application/pkix-crl")
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> dict[str, Any]:
+    store = lifecycle(request).head()
+    views = request.app.state.views.catch_up()
+    return {"status": "ok", "store_position": store, "views_position": views}

@@ -1,0 +1,166 @@
+"""The HTTP API through FastAPI's test client, with real X.509 client certificates in the
+shape of the UZI TEST hierarchy forwarded as a TLS proxy would, on a SQLite store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from fastapi.testclient import TestClient
+
+from adapters.bootstrap import Settings, init_data_dir
+from adapters.http.app import create_app
+from adapters.http.tokens import TokenStore
+from adapters.pki.certificates import Holder
+from adapters.pki.hierarchy import TEST_CA_OIDS, UziTestHierarchy
+
+URA = "90000382"
+OTHER_URA = "90000417"
+NOW = dt.datetime.now(dt.UTC)
+
+
+def header(issued) -> dict[str, str]:
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM)
+                   for c in [issued.certificate, *issued.chain])
+    return {"X-SSL-Client-Cert": quote(pem.decode())}
+
+
+@pytest.fixture(scope="module")
+def pki():
+    return UziTestHierarchy()
+
+
+@pytest.fixture(scope="module")
+def people(pki):
+    def issue(uzi, card_type, ura, given, surname, days=900):
+        role = "01.015" if card_type == "Z" else "00.000"
+        return header(pki.issue_pass(Holder(uzi, card_type, ura, role, "00000000", given,
+                                            surname, "Praktijk"),
+                                     NOW - dt.timedelta(days=30), NOW + dt.timedelta(days=days)))
+    return {
+        "doctor": issue("900016528", "Z", URA, "Huib", "Arts"),
+        "employee": issue("900020001", "N", URA, "Bea", "Assistent"),
+        "colleague": issue("900020002", "N", URA, "Cor", "Balie"),
+        "other_doctor": issue("900030001", "Z", OTHER_URA, "Dirk", "Dokter"),
+        "expired": issue("900020003", "N", URA, "Oud", "Pas", days=-1),
+    }
+
+
+@pytest.fixture
+def api(tmp_path, pki, monkeypatch):
+    monkeypatch.setenv("ZORGID_TRUSTED_PROXIES", "testclient")
+    monkeypatch.setenv("ZORGID_UZI_CA_OIDS", f"N={TEST_CA_OIDS['N']},Z={TEST_CA_OIDS['Z']}")
+    settings = Settings(data_dir=tmp_path / "data")
+    init_data_dir(settings)
+    app = create_app(settings, extra_anchors=[pki.root])
+    client = TestClient(app)
+    client.tokens = TokenStore(settings.data_dir / "tokens.json")  # type: ignore[attr-defined]
+    return client
+
+
+def bearer(client, role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {client.tokens.create(role)}"}
+
+
+def test_a_practice_from_registration_to_a_card_and_its_revocation(api, people):
+    created = api.post("/v1/practices", json={"ura": URA, "name": "Praktijk Noord",
+                                              "kind": "huisartsenpraktijk"},
+                       headers=people["doctor"])
+    assert created.status_code == 201 and created.json() == {"ura": URA}
+    practice = api.get(f"/v1/practices/{URA}", headers=people["doctor"])
+    assert practice.status_code == 200
+    assert practice.json()["administrators"][0]["uzi_number"] == "900016528"
+
+    order = api.post(f"/v1/practices/{URA}/orders", json={"quantity": 2},
+                     headers={**people["doctor"], "Idempotency-Key": "webshop-1"})
+    assert order.status_code == 201
+    assert order.json()["total_cents"] == 2 * 7500 + 695 + 3296
+    again = api.post(f"/v1/practices/{URA}/orders", json={"quantity": 2},
+                     headers={**people["doctor"], "Idempotency-Key": "webshop-1"})
+    assert again.json()["order_id"] == order.json()["order_id"]
+    shipped = api.post(f"/v1/orders/{order.json()['order_id']}/shipment",
+                       json={"card_serials": ["ZID000000001", "ZID000000002"]},
+                       headers=bearer(api, "fulfilment"))
+    assert shipped.status_code == 204
+    orders = api.get(f"/v1/practices/{URA}/orders", headers=people["doctor"]).json()
+    assert orders[0]["status"] == "shipped"
+
+    started = api.post("/v1/cards", json={"card_serial": "ZID000000001"},
+                       headers=people["employee"])
+    assert started.status_code == 201
+    assert set(started.json()) == {"card_id", "job_id", "job_token"}
+    card_id = started.json()["card_id"]
+    assert api.get(f"/v1/cards/{card_id}", headers=people["employee"]).json()["status"] \
+        == "personalising"
+    me = api.get("/v1/me", headers=people["employee"]).json()
+    assert me["uzi_number"] == "900020001" and me["cards"][0]["card_id"] == card_id
+
+    assert api.get(f"/v1/cards/{card_id}", headers=people["colleague"]).status_code == 403
+    listed = api.get(f"/v1/practices/{URA}/cards?status=active", headers=people["doctor"])
+    assert listed.status_code == 200 and listed.json() == []
+
+    events = api.get("/v1/events?after=0&limit=5", headers=bearer(api, "auditor"))
+    assert events.status_code == 200 and [e["position"] for e in events.json()] == [1, 2, 3, 4, 5]
+    health = api.get("/healthz").json()
+    assert health["store_position"] == health["views_position"] > 0
+
+
+class TestRefusals:
+    def test_no_credential_and_untrusted_sources_are_401(self, api, people):
+        assert api.get("/v1/me").json()["code"] == "no_credential"
+        assert api.get("/v1/me").status_code == 401
+        bad = api.get("/v1/me", headers={"Authorization": "Bearer nope"})
+        assert (bad.status_code, bad.json()["code"]) == (401, "invalid_token")
+        expired = api.get("/v1/me", headers=people["expired"])
+        assert (expired.status_code, expired.json()["code"]) == (401, "certificate_expired")
+        garbage = api.get("/v1/me", headers={"X-SSL-Client-Cert": "not%20a%20certificate"})
+        assert garbage.json()["code"] == "malformed_certificate"
+
+    def test_a_forged_header_from_an_untrusted_address_is_refused(self, api, people,
+                                                                   monkeypatch):
+        api.app.state.auth.trusted_proxies = frozenset({"10.9.9.9"})
+        refused = api.get("/v1/me", headers=people["doctor"])
+        assert (refused.status_code, refused.json()["code"]) == (401, "untrusted_proxy")
+
+    def test_a_certificate_from_an_untrusted_ca_is_refused(self, api):
+        stranger = UziTestHierarchy()
+        issued = stranger.issue_pass(Holder("900099999", "N", URA, "00.000", "00000000", "X",
+                                            "Y", "Z"), NOW - dt.timedelta(days=1),
+                                     NOW + dt.timedelta(days=5))
+        refused = api.get("/v1/me", headers=header(issued))
+        assert (refused.status_code, refused.json()["code"]) == (401,
+                                                                 "certificate_untrusted_chain")
+
+    def test_rules_forbidden_and_bad_input(self, api, people):
+        other = api.post("/v1/practices", json={"ura": URA, "name": "X", "kind": "apotheek"},
+                         headers=people["other_doctor"])
+        assert (other.status_code, other.json()["code"]) == (403, "ura_mismatch")
+        api.post("/v1/practices", json={"ura": URA, "name": "Noord", "kind": "apotheek"},
+                 headers=people["doctor"])
+        twice = api.post("/v1/practices", json={"ura": URA, "name": "Noord",
+                                                "kind": "apotheek"}, headers=people["doctor"])
+        assert (twice.status_code, twice.json()["code"]) == (409, "practice_already_registered")
+        last = api.delete(f"/v1/practices/{URA}/managers/900016528", headers=people["doctor"])
+        assert (last.status_code, last.json()["code"]) == (409, "last_administrator")
+        peek = api.get(f"/v1/practices/{URA}", headers=people["employee"])
+        assert (peek.status_code, peek.json()["code"]) == (403, "not_manager")
+        unknown = api.get("/v1/practices/12345678", headers=people["doctor"])
+        assert (unknown.status_code, unknown.json()["code"]) == (404, "practice_not_found")
+        malformed = api.post("/v1/practices", content=b"{not json",
+                             headers={**people["doctor"], "Content-Type": "application/json"})
+        assert (malformed.status_code, malformed.json()["code"]) == (400, "malformed")
+        invalid = api.post("/v1/practices", json={"ura": URA, "name": "X", "kind": "tandarts"},
+                           headers=people["doctor"])
+        assert (invalid.status_code, invalid.json()["code"]) == (422, "invalid_field")
+        no_key = api.post(f"/v1/practices/{URA}/orders", json={"quantity": 1},
+                          headers=people["doctor"])
+        assert (no_key.status_code, no_key.json()["code"]) == (422, "missing_idempotency_key")
+        not_a_token = api.post("/v1/orders/00000000-0000-0000-0000-000000000000/shipment",
+                               json={"card_serials": []}, headers=people["doctor"])
+        assert not_a_token.status_code == 403
+        bad_uuid = api.get("/v1/cards/not-a-uuid", headers=people["doctor"])
+        assert bad_uuid.status_code == 422
+        head = api.get("/healthz").json()["store_position"]
+        assert head == 3  # only the one registration was appended
