@@ -27,6 +27,7 @@ from projections.certificates import CertificatesView
 from projections.expiry import ExpiryView
 from projections.guest_uses import GuestUsesView
 from projections.invoices import InvoicesView
+from projections.jobs import JobsView
 from projections.mandates import MandatesView
 from projections.orders import OrdersView
 from projections.practices import PracticesView
@@ -39,7 +40,7 @@ BATCH_SIZE = 2000
 
 def all_views() -> list[View]:
     return [PracticesView(), OrdersView(), BlankCardsView(), CardsView(), ExpiryView(),
-            GuestUsesView(), MandatesView(), InvoicesView(), CertificatesView()]
+            GuestUsesView(), MandatesView(), InvoicesView(), CertificatesView(), JobsView()]
 
 
 class Notification(Protocol):

@@ -261,3 +261,56 @@ def virtual_card(data_dir: Path, state: Path, serial: str | None, port: int) -> 
     with contextlib.suppress(KeyboardInterrupt):  # SIGTERM or Ctrl-C: the card is pulled out
         serve_vpcd(card, port=port, should_stop=lambda: stopping)
 
+
+
+@click.command("reader-agent")
+@click.option("--api", required=True, help="Base URL of the zorgid API.")
+@click.option("--job", "job_id", required=True, help="The job id from POST /v1/cards.")
+@click.option("--token", envvar="ZORGID_JOB_TOKEN", required=True, show_envvar=True,
+              help="The job's bearer token.")
+@click.option("--reader", default="OMNIKEY", show_default=True,
+              help="Part of the reader's name.")
+@click.option("--pin-fd", type=int, default=None,
+              help="Read PIN and PUK (two lines) from this file descriptor instead of asking.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60, show_default=True)
+def reader_agent(api: str, job_id: str, token: str, reader: str, pin_fd: int | None,
+                 timeout: float) -> None:
+    """Personalise the card of one job through the API, at a remote workstation.
+
+    \b
+    Example:
+      zorgid reader-agent --api https://zorgid.example --job JOB --token TOKEN --reader OMNIKEY
+    """
+    from uuid import UUID
+
+    import httpx
+
+    from adapters.reader.pcsc import PcscTransport, ReaderError
+    from adapters.reader.personalise import PersonalisationError
+    from adapters.reader.remote_agent import RemoteError, run_job
+
+    try:
+        job = UUID(job_id)
+    except ValueError:
+        raise InvalidValue("invalid_job_id", f"{job_id!r} is not a job id") from None
+    pin, puk = read_secrets(pin_fd)
+    try:
+        transport = PcscTransport.wait_for_card(reader, timeout)
+    except ReaderError as error:
+        raise DomainError("reader_error", str(error)) from None
+    try:
+        with httpx.Client(base_url=api, timeout=60) as client:
+            result = run_job(client, job, token, transport, pin, puk)
+    except RemoteError as error:
+        raise DomainError(error.code, error.message) from None
+    except PersonalisationError as error:
+        raise DomainError("personalisation_failed",
+                          f"at step {error.step}: {error.detail}; the card is still blank, "
+                          "try again") from None
+    except httpx.HTTPError as error:
+        raise DomainError("api_unreachable", f"the API at {api} did not answer: {error}")\
+            from None
+    finally:
+        transport.close()
+    click.echo(f"card {result.serial} is active"
+               + ("" if result.sealed else " (warning: not sealed; ask support)"))

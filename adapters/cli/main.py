@@ -14,7 +14,7 @@ import click
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from adapters.cli.audit import audit
-from adapters.cli.cards import ca, cards, virtual_card
+from adapters.cli.cards import ca, cards, reader_agent, virtual_card
 from adapters.cli.demo import demo
 from adapters.cli.kafka import kafka
 from adapters.cli.serve import serve, tokens
@@ -76,6 +76,7 @@ cli.add_command(uzi)
 cli.add_command(ca)
 cli.add_command(cards)
 cli.add_command(virtual_card)
+cli.add_command(reader_agent)
 cli.add_command(serve)
 cli.add_command(tokens)
 

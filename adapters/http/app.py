@@ -77,6 +77,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
     api.state.auth = AuthSettings.from_env(card_ca, card_ca_oid, extra_anchors or [])
     api.state.card_ca = card_ca
     api.state.crl_publisher = None  # set by `zorgid serve` when it holds the card CA
+    api.state.card_authority = None  # likewise, for remote personalisation jobs
+    api.state.master_secret = None
     secret_file = settings.data_dir / "http-job.key"
     if not secret_file.exists():
         import os
@@ -101,11 +103,12 @@ def create_app(settings: Settings, clock: Clock | None = None,
                            for p in problems)
         return _error(422, "invalid_field", f"check these fields: {fields}")
 
-    from adapters.http.routes import cards, practices, service
+    from adapters.http.routes import cards, jobs, practices, service
 
     api.include_router(practices.router)
     api.include_router(cards.router)
     api.include_router(service.router)
+    api.include_router(jobs.router)
     return api
 
 

@@ -28,6 +28,7 @@ from adapters.reader.apdu import ApduConnection, Transport
 from adapters.reader.personalise import (
     PersonalisationError,
     Timings,
+    management_key,
     read_serial,
     seal_card,
     write_card,
@@ -91,7 +92,8 @@ def personalise(app: CardLifecycle, transport: Transport, holder: UziPass,
         return authentication, signature
 
     try:
-        written = write_card(piv, serial, master_secret, issue, card_id, pin, puk)
+        written = write_card(piv, serial, management_key(master_secret, serial, False), issue,
+                             card_id, pin, puk)
         try:
             app.activate_card(card_id, job_id, AGENT)
         except DomainError as error:
@@ -104,7 +106,7 @@ def personalise(app: CardLifecycle, transport: Transport, holder: UziPass,
     # The card is active from here. Sealing it is the last touch; should the card be
     # pulled out right now, it stays active and the store refuses to start it again.
     try:
-        seal_card(piv, serial, master_secret)
+        seal_card(piv, management_key(master_secret, serial, True))
         sealed = True
     except PersonalisationError as error:
         log.warning("card %s is active but not sealed: %s", serial, error.detail)

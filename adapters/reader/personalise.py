@@ -77,7 +77,7 @@ def read_serial(piv: PivSession) -> str:
                                    f"{error}") from error
 
 
-def write_card(piv: PivSession, serial: str, master_secret: bytes, issue: Issue,
+def write_card(piv: PivSession, serial: str, blank_key: bytes, issue: Issue,
                card_id: uuid.UUID, pin: str, puk: str,
                default_pin: str = "123456", default_puk: str = "12345678") -> Written:
     """Everything up to the PIN: keys, certificates, CHUID. `issue(auth_public,
@@ -93,7 +93,7 @@ def write_card(piv: PivSession, serial: str, master_secret: bytes, issue: Issue,
         raise PersonalisationError("choose_pin", "PIN and PUK are 6 to 8 digits") from None
     started = time.perf_counter()
     try:
-        piv.authenticate(MANAGEMENT_ALGORITHM, management_key(master_secret, serial, False))
+        piv.authenticate(MANAGEMENT_ALGORITHM, blank_key)
     except (CardError, PivError) as error:
         raise PersonalisationError(
             "check_blank", "this card is not blank (it has been personalised before); "
@@ -128,9 +128,9 @@ def write_card(piv: PivSession, serial: str, master_secret: bytes, issue: Issue,
     return Written(serial, authentication, signature, timings)
 
 
-def seal_card(piv: PivSession, serial: str, master_secret: bytes) -> None:
+def seal_card(piv: PivSession, personalised_key: bytes) -> None:
     """After activation: replace the blank management key, so the card is blank no more."""
     try:
-        piv.set_management_key(MANAGEMENT_ALGORITHM, management_key(master_secret, serial, True))
+        piv.set_management_key(MANAGEMENT_ALGORITHM, personalised_key)
     except Exception as error:
         raise PersonalisationError("set_management_key", str(error)) from error

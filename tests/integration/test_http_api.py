@@ -164,3 +164,73 @@ class TestRefusals:
         assert bad_uuid.status_code == 422
         head = api.get("/healthz").json()["store_position"]
         assert head == 3  # only the one registration was appended
+
+
+class TestRemotePersonalisation:
+    SECRET = b"master secret of the test server"
+
+    def prepare(self, api, people, tmp_path):
+        from adapters.pki.ca import CardCA
+
+        api.app.state.card_authority = CardCA.create(tmp_path / "ca", b"pw",
+                                                     NOW - dt.timedelta(days=1))
+        api.app.state.master_secret = self.SECRET
+        api.post("/v1/practices", json={"ura": URA, "name": "Noord", "kind": "apotheek"},
+                 headers=people["doctor"])
+        order = api.post(f"/v1/practices/{URA}/orders", json={"quantity": 1},
+                         headers={**people["doctor"], "Idempotency-Key": "k"}).json()
+        api.post(f"/v1/orders/{order['order_id']}/shipment",
+                 json={"card_serials": ["ZID000000777"]}, headers=bearer(api, "fulfilment"))
+
+    def blank_card(self, tmp_path):
+        from adapters.reader.personalise import MANAGEMENT_ALGORITHM, management_key
+        from adapters.reader.virtual_card import VirtualPivCard
+
+        return VirtualPivCard.blank(tmp_path / "card.json", "ZID000000777",
+                                    MANAGEMENT_ALGORITHM,
+                                    management_key(self.SECRET, "ZID000000777", False))
+
+    def test_a_remote_reader_agent_personalises_through_the_api(self, api, people, tmp_path):
+        from adapters.reader.remote_agent import run_job
+        from tests.unit.test_piv_session import InProcess
+
+        self.prepare(api, people, tmp_path)
+        started = api.post("/v1/cards", json={"card_serial": "ZID000000777"},
+                           headers=people["employee"]).json()
+        stranger = api.get(f"/v1/personalisation-jobs/{started['job_id']}",
+                           headers={"Authorization": "Bearer forged"})
+        assert (stranger.status_code, stranger.json()["code"]) == (401, "invalid_job_token")
+        card = self.blank_card(tmp_path)
+        result = run_job(api, started["job_id"], started["job_token"], InProcess(card),
+                         "482915", "73920184")
+        assert result.serial == "ZID000000777" and result.sealed
+        view = api.get(f"/v1/cards/{started['card_id']}", headers=people["employee"]).json()
+        assert view["status"] == "active" and view["links"] == [URA]
+        job = api.get(f"/v1/personalisation-jobs/{started['job_id']}",
+                      headers={"Authorization": f"Bearer {started['job_token']}"}).json()
+        assert job["status"] == "activated" and "management_keys" not in job
+
+    def test_a_failed_remote_attempt_is_recorded_and_the_card_can_be_tried_again(
+            self, api, people, tmp_path):
+        from adapters.reader.personalise import PersonalisationError
+        from adapters.reader.remote_agent import run_job
+        from tests.unit.test_agent import Pulled
+        from tests.unit.test_piv_session import InProcess
+
+        self.prepare(api, people, tmp_path)
+        first = api.post("/v1/cards", json={"card_serial": "ZID000000777"},
+                         headers=people["employee"]).json()
+        card = self.blank_card(tmp_path)
+        with pytest.raises(PersonalisationError) as failure:
+            run_job(api, first["job_id"], first["job_token"], Pulled(card, 6), "482915",
+                    "73920184")
+        job = api.get(f"/v1/personalisation-jobs/{first['job_id']}",
+                      headers={"Authorization": f"Bearer {first['job_token']}"}).json()
+        assert (job["status"], job["step"]) == ("failed", failure.value.step)
+        card.power_on()
+        second = api.post("/v1/cards", json={"card_serial": "ZID000000777"},
+                          headers=people["employee"]).json()
+        run_job(api, second["job_id"], second["job_token"], InProcess(card), "482915",
+                "73920184")
+        assert api.get(f"/v1/cards/{second['card_id']}",
+                       headers=people["employee"]).json()["status"] == "active"

@@ -46,10 +46,10 @@ def personalised(pcscd, tmp_path):
     try:
         piv = PivSession(ApduConnection(transport))
         assert read_serial(piv) == serial
-        written = write_card(piv, serial, SECRET,
+        written = write_card(piv, serial, management_key(SECRET, serial, False),
                              lambda a, s: ca.issue(holder, a, s, NOW, end),
                              uuid.uuid4(), pin="482915", puk="73920184")
-        seal_card(piv, serial, SECRET)
+        seal_card(piv, management_key(SECRET, serial, True))
     finally:
         transport.close()
     yield written, ca

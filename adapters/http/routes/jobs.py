@@ -1,0 +1,127 @@
+"""/v1/personalisation-jobs: the remote reader agent's side of a card creation.
+
+The agent holds the job's bearer token (from POST /v1/cards). It learns the card's
+serial and per-card management keys, sends the public keys the card generated and
+receives the certificates, and reports the outcome."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from cryptography.hazmat.primitives import serialization
+from fastapi import APIRouter, Header, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from adapters.http.app import ViewsDb, after_command, lifecycle
+from adapters.http.auth import Unauthenticated
+from adapters.http.routes.cards import job_token
+from adapters.pki.certificates import Holder
+from domain.card import IssuedCertificate
+from domain.errors import InvalidValue, NotFound, RuleViolation
+from domain.identity import Actor
+from projections import jobs
+
+router = APIRouter(prefix="/v1/personalisation-jobs", tags=["personalisation"])
+AGENT = Actor.system("reader-agent")
+CARD_CA = Actor.system("card-ca")
+
+
+class PublicKeys(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    authentication: str = Field(alias="9A")
+    signature: str = Field(alias="9C")
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["activated", "failed"]
+    step: str | None = Field(default=None, max_length=64)
+    detail: str = Field(default="", max_length=500)
+
+
+def _job(job_id: UUID, request: Request, db: Any, authorization: str | None) -> dict[str, Any]:
+    token = (authorization or "")[7:].strip() if (authorization or "").lower().startswith(
+        "bearer ") else ""
+    if not token or not hmac.compare_digest(token, job_token(request, job_id)):
+        raise Unauthenticated("invalid_job_token", "this is not the token of that job")
+    found = jobs.job(db, str(job_id))
+    if found is None:
+        raise NotFound("job_not_found", "there is no such personalisation job")
+    return found
+
+
+def _authority(request: Request) -> Any:
+    authority = request.app.state.card_authority
+    if authority is None or request.app.state.master_secret is None:
+        raise RuleViolation("card_ca_unavailable",
+                            "this server does not hold the card CA and master secret")
+    return authority
+
+
+@router.get("/{job_id}")
+def get_job(job_id: UUID, request: Request, db: ViewsDb,
+            authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    from adapters.reader.personalise import management_key
+
+    found = _job(job_id, request, db, authorization)
+    card = lifecycle(request).get_card(UUID(found["card_id"]))
+    answer = {**found, "serial": card.serial}
+    if found["status"] in ("started", "certificates_issued"):
+        secret = request.app.state.master_secret
+        _authority(request)
+        answer["management_keys"] = {
+            "algorithm": "AES128",
+            "blank": management_key(secret, card.serial, False).hex(),
+            "personalised": management_key(secret, card.serial, True).hex(),
+        }
+    return answer
+
+
+@router.post("/{job_id}/public-keys")
+def public_keys(job_id: UUID, body: PublicKeys, request: Request, db: ViewsDb,
+                authorization: Annotated[str | None, Header()] = None) -> dict[str, str]:
+    from hashlib import sha256
+
+    found = _job(job_id, request, db, authorization)
+    authority = _authority(request)
+    try:
+        keys = [serialization.load_pem_public_key(pem.encode())
+                for pem in (body.authentication, body.signature)]
+    except ValueError:
+        raise InvalidValue("invalid_public_key", "the public keys must be PEM") from None
+    app = lifecycle(request)
+    card_id = UUID(found["card_id"])
+    card = app.get_card(card_id)
+    holder = card.holder or {}
+    practice = app.get_practice(holder["ura"])
+    not_before, not_after = app.certificate_validity(card_id)
+    authentication, signature = authority.issue(
+        Holder(holder["uzi_number"], "N", holder["ura"], holder["role"], holder["agb"],
+               holder["given_name"], holder["surname"], practice.name),
+        keys[0], keys[1], not_before, not_after)
+    issued = [IssuedCertificate(slot, format(c.serial_number, "x"),
+                                sha256(c.public_bytes(serialization.Encoding.DER)).hexdigest(),
+                                c.not_valid_after_utc)
+              for slot, c in (("9A", authentication), ("9C", signature))]
+    app.record_certificates_issued(card_id, job_id, issued, not_before, CARD_CA)
+    after_command(request)
+    pem = serialization.Encoding.PEM
+    return {"9A": authentication.public_bytes(pem).decode(),
+            "9C": signature.public_bytes(pem).decode()}
+
+
+@router.post("/{job_id}/result", status_code=204)
+def result(job_id: UUID, body: Result, request: Request, db: ViewsDb,
+           authorization: Annotated[str | None, Header()] = None) -> Response:
+    found = _job(job_id, request, db, authorization)
+    app = lifecycle(request)
+    card_id = UUID(found["card_id"])
+    if body.outcome == "activated":
+        app.activate_card(card_id, job_id, AGENT)
+    else:
+        app.record_personalisation_failure(card_id, job_id, body.step or "unknown",
+                                           body.detail, AGENT)
+    after_command(request)
+    return Response(status_code=204)

@@ -1,0 +1,91 @@
+"""The reader agent of a remote workstation: one personalisation job through the API.
+
+It needs no store and no master secret: the job (reached with its bearer token)
+gives the card's serial and its two management keys; the card's public keys go to
+the API, the certificates come back; the outcome is reported. PIN and PUK only
+travel to the card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from adapters.reader.apdu import ApduConnection, Transport
+from adapters.reader.personalise import PersonalisationError, read_serial, seal_card, write_card
+from adapters.reader.piv import PivSession, pad_pin
+
+
+class RemoteError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RemoteResult:
+    serial: str
+    sealed: bool
+
+
+def _check(response: Any) -> Any:
+    if response.status_code >= 400:
+        try:
+            body = response.json()
+            raise RemoteError(body.get("code", "http_error"), body.get("message", ""))
+        except ValueError:
+            raise RemoteError("http_error", f"HTTP {response.status_code}") from None
+    return response.json() if response.content else None
+
+
+def run_job(client: Any, job_id: UUID, token: str, transport: Transport, pin: str,
+            puk: str) -> RemoteResult:
+    """`client` is an httpx.Client with the API as base URL."""
+    try:
+        pad_pin(pin)
+        pad_pin(puk)
+    except ValueError:
+        raise PersonalisationError("choose_pin", "PIN and PUK are 6 to 8 digits") from None
+    headers = {"Authorization": f"Bearer {token}"}
+    base = f"/v1/personalisation-jobs/{job_id}"
+    job = _check(client.get(base, headers=headers))
+    if "management_keys" not in job:
+        raise RemoteError("job_not_running", f"this job is {job['status']}")
+    keys = job["management_keys"]
+
+    def report_failure(error: PersonalisationError) -> None:
+        _check(client.post(f"{base}/result", headers=headers, json={
+            "outcome": "failed", "step": error.step, "detail": error.detail[:500]}))
+
+    piv = PivSession(ApduConnection(transport))
+    try:
+        serial = read_serial(piv)
+        if serial != job["serial"]:
+            raise PersonalisationError("wrong_card", f"this is card {serial}; the job is for "
+                                       f"card {job['serial']}")
+
+        def issue(auth_public: Any, sign_public: Any) \
+                -> tuple[x509.Certificate, x509.Certificate]:
+            pem = serialization.Encoding.PEM
+            spki = serialization.PublicFormat.SubjectPublicKeyInfo
+            answer = _check(client.post(f"{base}/public-keys", headers=headers, json={
+                "9A": auth_public.public_bytes(pem, spki).decode(),
+                "9C": sign_public.public_bytes(pem, spki).decode()}))
+            return (x509.load_pem_x509_certificate(answer["9A"].encode()),
+                    x509.load_pem_x509_certificate(answer["9C"].encode()))
+
+        write_card(piv, serial, bytes.fromhex(keys["blank"]), issue, UUID(job["card_id"]),
+                   pin, puk)
+    except PersonalisationError as error:
+        report_failure(error)
+        raise
+    _check(client.post(f"{base}/result", headers=headers, json={"outcome": "activated"}))
+    try:
+        seal_card(piv, bytes.fromhex(keys["personalised"]))
+        return RemoteResult(serial, True)
+    except PersonalisationError:
+        return RemoteResult(serial, False)

@@ -1,0 +1,57 @@
+"""personalisation_jobs: each card creation's job, so a remote reader agent can be
+given its card, and anyone can follow its progress."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlite_utils import Database
+
+from domain.card import Card
+from projections.base import Handler, View, ts
+
+
+class JobsView(View):
+    name = "personalisation_jobs"
+    tables = ("personalisation_jobs",)
+
+    def create(self, db: Database) -> None:
+        db["personalisation_jobs"].create(
+            {"job_id": str, "card_id": str, "holder_uzi_number": str, "started_at": str,
+             "status": str, "step": str, "updated_at": str},
+            pk="job_id", if_not_exists=True)
+        db["personalisation_jobs"].create_index(["card_id"], if_not_exists=True)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            Card.CreationStarted.TOPIC: self.started,
+            Card.CertificatesIssued.TOPIC: self.certified,
+            Card.Activated.TOPIC: self.activated,
+            Card.PersonalisationFailed.TOPIC: self.failed,
+        }
+
+    def started(self, conn: sqlite3.Connection, e: Any, position: int) -> None:
+        conn.execute("INSERT INTO personalisation_jobs VALUES (?, ?, ?, ?, 'started', NULL, ?)",
+                     (str(e.job_id), str(e.originator_id), e.holder["uzi_number"],
+                      ts(e.timestamp), ts(e.timestamp)))
+
+    def _set(self, conn: sqlite3.Connection, e: Any, status: str,
+             step: str | None = None) -> None:
+        conn.execute("UPDATE personalisation_jobs SET status = ?, step = ?, updated_at = ? "
+                     "WHERE card_id = ? AND status IN ('started', 'certificates_issued')",
+                     (status, step, ts(e.timestamp), str(e.originator_id)))
+
+    def certified(self, conn: sqlite3.Connection, e: Any, position: int) -> None:
+        self._set(conn, e, "certificates_issued")
+
+    def activated(self, conn: sqlite3.Connection, e: Any, position: int) -> None:
+        self._set(conn, e, "activated")
+
+    def failed(self, conn: sqlite3.Connection, e: Any, position: int) -> None:
+        self._set(conn, e, "failed", e.step)
+
+
+def job(db: Database, job_id: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM personalisation_jobs WHERE job_id = ?", [job_id]))
+    return rows[0] if rows else None
