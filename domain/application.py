@@ -573,3 +573,21 @@ class CardLifecycle(Application[UUID]):
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+    def history_at(self, aggregate_id: UUID, at: datetime) -> tuple[list[LoggedEvent], Aggregate]:
+        """An aggregate's events up to `at`, and its state then, replayed from the store."""
+        stored = list(self.events.get(aggregate_id))
+        if not stored:
+            raise NotFound("not_found", "there is nothing with that id in the store")
+        if at < stored[0].timestamp:
+            raise RuleViolation("before_first_event",
+                                f"there is no history before {stored[0].timestamp.isoformat()}")
+        upto = [e for e in stored if e.timestamp <= at]
+        aggregate = self.repository.get(aggregate_id, version=upto[-1].originator_version)
+        events = [LoggedEvent(
+            position=0, type=event_type(type(e).TOPIC), topic=type(e).TOPIC,
+            originator_id=e.originator_id, originator_version=e.originator_version,
+            timestamp=e.timestamp, actor=getattr(e, "actor", {}),
+            payload={k: v for k, v in vars(e).items() if k not in _BASE_FIELDS},
+        ) for e in upto]
+        return events, aggregate

@@ -4,45 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date, datetime
-from enum import Enum
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from domain.application import CardLifecycle, LoggedEvent
-from domain.base import event_type
 from domain.card import Card
 from domain.errors import NotFound, RuleViolation
+from domain.picture import state_of
 from domain.practice import Practice
-
-
-def jsonable(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return jsonable(dataclasses.asdict(value))
-    if isinstance(value, dict):
-        return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
-    if isinstance(value, set | frozenset):
-        return sorted(jsonable(v) for v in value)
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
-
-
-def state_of(aggregate: Aggregate, at: datetime) -> dict[str, Any]:
-    state = {"id": str(aggregate.id), "type": type(aggregate).__name__,
-             "version": aggregate.version}
-    state.update({k: jsonable(v) for k, v in vars(aggregate).items() if not k.startswith("_")})
-    if isinstance(aggregate, Card):
-        state["status_at"] = aggregate.status_at(at).value  # R11: expiry is a fact in time
-    return state
 
 
 def resolve(app: CardLifecycle, target: str) -> UUID:
@@ -74,19 +44,9 @@ class History:
 
 def history(app: CardLifecycle, target: str, at: datetime | None = None) -> History:
     aggregate_id = resolve(app, target)
-    stored = list(app.events.get(aggregate_id))
     moment = at or app.clock.now()
-    if moment < stored[0].timestamp:
-        raise RuleViolation(
-            "before_first_event",
-            f"{target} has no history before {stored[0].timestamp.isoformat()}")
-    upto = [e for e in stored if e.timestamp <= moment]
-    aggregate = app.repository.get(aggregate_id, version=upto[-1].originator_version)
-    events = [LoggedEvent(
-        position=0, type=event_type(type(e).TOPIC), topic=type(e).TOPIC,
-        originator_id=e.originator_id, originator_version=e.originator_version,
-        timestamp=e.timestamp, actor=getattr(e, "actor", {}),
-        payload={k: v for k, v in vars(e).items() if k not in (
-            "originator_id", "originator_version", "timestamp", "originator_topic", "actor")},
-    ) for e in upto]
+    try:
+        events, aggregate = app.history_at(aggregate_id, moment)
+    except RuleViolation as error:
+        raise RuleViolation(error.code, f"{target}: {error.message}") from None
     return History(events, moment, state_of(aggregate, moment))

@@ -7,6 +7,7 @@ command, so a client reads its own writes."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,6 +34,39 @@ from projections.runner import ApplicationSource, Projector, open_views
 
 STATUS = [(Unauthenticated, 401), (NotAllowed, 403), (NotFound, 404), (InvalidValue, 422),
           (RuleViolation, 409), (ConcurrencyConflict, 409), (ConfigurationError, 503)]
+
+
+class Metrics:
+    """Request counts and durations per route and status, in Prometheus text format."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests: dict[tuple[str, str, int], int] = {}
+        self.seconds: dict[tuple[str, str], float] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        with self.lock:
+            key = (method, route, status)
+            self.requests[key] = self.requests.get(key, 0) + 1
+            self.seconds[(method, route)] = self.seconds.get((method, route), 0.0) + seconds
+
+    def text(self, store_position: int, views_position: int) -> str:
+        lines = ["# HELP zorgid_http_requests_total HTTP requests by route and status.",
+                 "# TYPE zorgid_http_requests_total counter"]
+        with self.lock:
+            for (method, route, status), n in sorted(self.requests.items()):
+                lines.append(f'zorgid_http_requests_total{{method="{method}",route="{route}",'
+                             f'status="{status}"}} {n}')
+            lines += ["# HELP zorgid_http_request_seconds_total Time spent per route.",
+                      "# TYPE zorgid_http_request_seconds_total counter"]
+            for (method, route), seconds in sorted(self.seconds.items()):
+                lines.append(f'zorgid_http_request_seconds_total{{method="{method}",'
+                             f'route="{route}"}} {seconds:.6f}')
+        lines += ["# HELP zorgid_store_position Last position in the event store.",
+                  "# TYPE zorgid_store_position gauge", f"zorgid_store_position {store_position}",
+                  "# HELP zorgid_views_position Position the read models have reached.",
+                  "# TYPE zorgid_views_position gauge", f"zorgid_views_position {views_position}"]
+        return "\n".join(lines) + "\n"
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -102,6 +136,18 @@ def create_app(settings: Settings, clock: Clock | None = None,
         fields = ", ".join(".".join(str(x) for x in p.get("loc", ())[1:]) or "body"
                            for p in problems)
         return _error(422, "invalid_field", f"check these fields: {fields}")
+
+    metrics = Metrics()
+    api.state.metrics = metrics
+
+    @api.middleware("http")
+    async def count(request: Request, call_next: Any) -> Any:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        metrics.observe(request.method, getattr(route, "path", "unmatched"),
+                        response.status_code, time.perf_counter() - started)
+        return response
 
     from adapters.http.routes import cards, jobs, practices, service
 

@@ -106,6 +106,26 @@ def test_a_practice_from_registration_to_a_card_and_its_revocation(api, people):
     health = api.get("/healthz").json()
     assert health["store_position"] == health["views_position"] > 0
 
+    history = api.get(f"/v1/cards/{card_id}/history", headers=people["employee"])
+    assert history.status_code == 200
+    assert [e["type"] for e in history.json()["events"]] == ["Card.ShippedToPractice",
+                                                             "Card.CreationStarted"]
+    assert history.json()["state"]["status"] == "personalising"
+    before = api.get(f"/v1/cards/{card_id}/history",
+                     params={"at": "2000-01-01T00:00:00Z"}, headers=people["employee"])
+    assert (before.status_code, before.json()["code"]) == (409, "before_first_event")
+    naive = api.get(f"/v1/cards/{card_id}/history", params={"at": "2030-01-01T00:00:00"},
+                    headers=people["employee"])
+    assert (naive.status_code, naive.json()["code"]) == (422, "naive_datetime")
+    assert api.get(f"/v1/cards/{card_id}/history",
+                   headers=people["colleague"]).status_code == 403
+
+    metrics = api.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'zorgid_http_requests_total{method="POST",route="/v1/cards",status="201"} 1' \
+        in metrics.text
+    assert f"zorgid_store_position {health['store_position']}" in metrics.text
+
 
 class TestRefusals:
     def test_no_credential_and_untrusted_sources_are_401(self, api, people):

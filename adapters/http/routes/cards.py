@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict
 
 from adapters.http.app import Caller, PersonCaller, ViewsDb, after_command, lifecycle
 from adapters.http.routes.common import is_manager
-from domain.errors import NotAllowed, NotFound
+from domain.errors import InvalidValue, NotAllowed, NotFound
+from domain.picture import jsonable, state_of
 from projections import cards, guest_uses, mandates
 
 router = APIRouter(tags=["cards"])
@@ -152,6 +153,28 @@ def card_mandates(card_id: UUID, caller: Caller, db: ViewsDb,
     if caller.kind == "service" or not _may_see(db, caller, row):
         raise NotAllowed("not_holder_or_manager", "only the holder or a manager")
     return mandates.effective_for_card(db, str(card_id), request.app.state.clock.now())
+
+
+@router.get("/v1/cards/{card_id}/history")
+def card_history(card_id: UUID, caller: Caller, db: ViewsDb, request: Request,
+                 at: datetime | None = None) -> dict[str, Any]:
+    """Every event of the card with actor and moment, and its state at `at` (default now),
+    replayed from the event store."""
+    row = _card(db, card_id, request)
+    if not _may_see(db, caller, row):
+        raise NotAllowed("not_holder_or_manager",
+                         "only the holder, a manager of a linked practice or an auditor")
+    if at is not None and at.tzinfo is None:
+        raise InvalidValue("naive_datetime", "give the moment with a time zone (Z or +01:00)")
+    moment = at or request.app.state.clock.now()
+    events, aggregate = lifecycle(request).history_at(card_id, moment)
+    return {
+        "at": moment.isoformat(),
+        "events": [jsonable({"type": e.type, "originator_version": e.originator_version,
+                             "timestamp": e.timestamp, "actor": e.actor, "payload": e.payload})
+                   for e in events],
+        "state": state_of(aggregate, moment),
+    }
 
 
 @router.delete("/v1/mandates/{mandate_id}", status_code=204)

@@ -9,12 +9,12 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from adapters.cli.store import json_default
 from adapters.http.app import Caller, ViewsDb, after_command, lifecycle, service_role
 from adapters.http.auth import Principal
 from adapters.http.routes.common import is_manager
 from domain.errors import InvalidValue, NotAllowed
 from domain.identity import Actor
+from domain.picture import jsonable
 from projections import cards, invoices, practices
 
 router = APIRouter(tags=["service"])
@@ -65,12 +65,12 @@ def events(request: Request,
            caller: Annotated[Principal, Depends(service_role("auditor"))],
            after: Annotated[int, Query(ge=0)] = 0,
            limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> Response:
-    records = [{"position": e.position, "type": e.type, "originator_id": str(e.originator_id),
-                "originator_version": e.originator_version,
-                "timestamp": e.timestamp.isoformat(), "actor": e.actor, "payload": e.payload}
+    records = [jsonable({"position": e.position, "type": e.type,
+                         "originator_id": e.originator_id,
+                         "originator_version": e.originator_version, "timestamp": e.timestamp,
+                         "actor": e.actor, "payload": e.payload})
                for e in lifecycle(request).read_log(after=after, limit=limit)]
-    return Response(json.dumps(records, default=json_default, ensure_ascii=False),
-                    media_type="application/json")
+    return Response(json.dumps(records, ensure_ascii=False), media_type="application/json")
 
 
 @router.get("/v1/crl")
@@ -79,6 +79,14 @@ def crl(request: Request) -> Response:
     if publisher is None:
         raise InvalidValue("crl_unavailable", "this server does not hold the card CA")
     return Response(publisher(), media_type="application/pkix-crl")
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    store = lifecycle(request).head()
+    views = request.app.state.views.catch_up()
+    return Response(request.app.state.metrics.text(store, views),
+                    media_type="text/plain; version=0.0.4")
 
 
 @router.get("/healthz")
