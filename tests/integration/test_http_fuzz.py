@@ -9,12 +9,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from adapters.bootstrap import Settings, init_data_dir
-from adapters.http.app import create_app
 from adapters.pki.certificates import Holder
-from adapters.pki.hierarchy import TEST_CA_OIDS, UziTestHierarchy
+from adapters.pki.hierarchy import UziTestHierarchy
 from adapters.pki.uzi import identity_of
-from tests.integration.test_http_api import header
+from tests.integration.test_http_api import header, make_api
 
 NOW = dt.datetime.now(dt.UTC)
 SEEN: list = []
@@ -23,12 +21,8 @@ SEEN: list = []
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory):
     monkey = pytest.MonkeyPatch()
-    monkey.setenv("ZORGID_TRUSTED_PROXIES", "testclient")
-    monkey.setenv("ZORGID_UZI_CA_OIDS", f"N={TEST_CA_OIDS['N']},Z={TEST_CA_OIDS['Z']}")
     pki = UziTestHierarchy()
-    settings_ = Settings(data_dir=tmp_path_factory.mktemp("fuzz") / "data")
-    init_data_dir(settings_)
-    app = create_app(settings_, extra_anchors=[pki.root])
+    app = make_api(tmp_path_factory.mktemp("fuzz") / "data", pki, monkey)
     doctor = pki.issue_pass(Holder("900016528", "Z", "90000382", "01.015", "00000000", "Huib",
                                    "Arts", "P"), NOW - dt.timedelta(days=9),
                             NOW + dt.timedelta(days=99))
