@@ -64,8 +64,9 @@ class CertificatesView(View):
         self._move(conn, e, "active", "on_hold")
 
     def revoked(self, conn: sqlite3.Connection, e: Any, position: int) -> None:
-        self._move(conn, e, "revoked", "active", e.reason)
-        self._move(conn, e, "revoked", "on_hold", e.reason)
+        conn.execute("UPDATE card_certificates SET status = 'revoked', since = ?, reason = ? "
+                     "WHERE card_id = ? AND status IN ('active', 'on_hold')",
+                     (ts(e.timestamp), e.reason, str(e.originator_id)))
 
 
 def crl_entries(db: Database, now: datetime) -> list[dict[str, Any]]:
