@@ -25,6 +25,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from eventsourcing.cryptography import AESCipher
@@ -242,3 +243,54 @@ def ca_passphrase() -> bytes:
     if not value:
         raise ConfigurationError("set ZORGID_CA_PASSPHRASE to open the card CA's key")
     return value.encode()
+
+
+@dataclass(frozen=True)
+class CardWorkshop:
+    """What a server needs to let remote reader agents write cards: the card CA and the
+    per-card management keys. Wired here so the HTTP adapter needs neither the PKI nor
+    the reader adapter."""
+
+    authority: Any  # adapters.pki.ca.CardCA
+    master_secret: bytes = field(repr=False)
+
+    def keys(self, serial: str) -> tuple[bytes, bytes]:
+        from adapters.reader.personalise import management_key
+
+        return (management_key(self.master_secret, serial, False),
+                management_key(self.master_secret, serial, True))
+
+    def issue(self, holder: Mapping[str, str], organisation: str, authentication_key: Any,
+              signature_key: Any, not_before: Any, not_after: Any) -> tuple[Any, Any]:
+        from adapters.pki.certificates import Holder
+
+        return self.authority.issue(
+            Holder(holder["uzi_number"], "N", holder["ura"], holder["role"], holder["agb"],
+                   holder["given_name"], holder["surname"], organisation),
+            authentication_key, signature_key, not_before, not_after)
+
+
+def client_certificate_checker(card_ca: Any | None, card_ca_oid: str,
+                               extra_anchors: list[Any] | None = None) -> Any:
+    """The validator for people's client certificates: the UZI CAs of
+    ``ZORGID_TRUST_ANCHORS`` (and any given), our card CA, ``ZORGID_UZI_CRLS``,
+    production CA OIDs plus ``ZORGID_UZI_CA_OIDS`` and our own for card type N."""
+    from cryptography import x509
+
+    from adapters.pki.uzi import PRODUCTION_CA_OIDS, UziValidator
+
+    anchors = list(extra_anchors or [])
+    bundle = os.environ.get("ZORGID_TRUST_ANCHORS")
+    if bundle:
+        anchors += x509.load_pem_x509_certificates(Path(bundle).read_bytes())
+    if card_ca is not None:
+        anchors.append(card_ca)
+    mapping: dict[str, set[str]] = {k: {v} for k, v in PRODUCTION_CA_OIDS.items()}
+    for item in filter(None, os.environ.get("ZORGID_UZI_CA_OIDS", "").split(",")):
+        card_type, _, oid = item.strip().partition("=")
+        mapping.setdefault(card_type.upper(), set()).add(oid)
+    mapping["N"].add(card_ca_oid)
+    crls = [x509.load_pem_x509_crl(Path(p).read_bytes())
+            for p in filter(None, os.environ.get("ZORGID_UZI_CRLS", "").split(","))]
+    validator = UziValidator(anchors, (), crls, mapping, ("Z", "N"))
+    return validator.check

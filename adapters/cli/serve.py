@@ -50,11 +50,10 @@ def serve(data_dir: Path, host: str, port: int) -> None:
             return crl.public_bytes(serialization.Encoding.DER)
 
         app.state.crl_publisher = publish
-        app.state.card_authority = authority
         if settings.master_key_path.exists():
-            from adapters.bootstrap import read_master_secret
+            from adapters.bootstrap import CardWorkshop, read_master_secret
 
-            app.state.master_secret = read_master_secret(settings)
+            app.state.workshop = CardWorkshop(authority, read_master_secret(settings))
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

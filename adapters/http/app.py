@@ -18,7 +18,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlite_utils import Database
 
-from adapters.bootstrap import ConfigurationError, Settings, open_lifecycle
+from adapters.bootstrap import (
+    ConfigurationError,
+    Settings,
+    client_certificate_checker,
+    open_lifecycle,
+)
 from adapters.http.auth import AuthSettings, Principal, Unauthenticated, authenticate
 from adapters.http.tokens import TOKENS_FILE, TokenStore
 from domain.clock import Clock, SystemClock
@@ -108,11 +113,11 @@ def create_app(settings: Settings, clock: Clock | None = None,
     api.state.settings = settings
     api.state.views = Views(lifecycle, settings.views_path)
     api.state.tokens = TokenStore(settings.data_dir / TOKENS_FILE)
-    api.state.auth = AuthSettings.from_env(card_ca, card_ca_oid, extra_anchors or [])
+    api.state.auth = AuthSettings.from_env(
+        client_certificate_checker(card_ca, card_ca_oid, extra_anchors), card_ca_oid)
     api.state.card_ca = card_ca
     api.state.crl_publisher = None  # set by `zorgid serve` when it holds the card CA
-    api.state.card_authority = None  # likewise, for remote personalisation jobs
-    api.state.master_secret = None
+    api.state.workshop = None  # likewise (a CardWorkshop), for remote personalisation jobs
     secret_file = settings.data_dir / "http-job.key"
     if not secret_file.exists():
         import os

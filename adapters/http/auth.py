@@ -4,16 +4,15 @@ forwarded by a trusted TLS proxy, or a service from its bearer token."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from cryptography import x509
 from fastapi import Request
 
 from adapters.http.tokens import TokenStore
-from adapters.pki.uzi import PRODUCTION_CA_OIDS, UziValidator
 from domain.errors import DomainError
 from domain.identity import UziPass
 
@@ -35,31 +34,15 @@ class Principal:
 class AuthSettings:
     header: str
     trusted_proxies: frozenset[str]
-    anchors: list[x509.Certificate]
-    ca_oids: dict[str, set[str]]
+    check: Callable[..., Any]  # (certificate, moment, chain) -> verdict
     card_ca_oid: str
-    crls: list[x509.CertificateRevocationList]
 
     @classmethod
-    def from_env(cls, card_ca: x509.Certificate | None, card_ca_oid: str,
-                 extra_anchors: Iterable[x509.Certificate] = ()) -> AuthSettings:
-        anchors = list(extra_anchors)
-        bundle = os.environ.get("ZORGID_TRUST_ANCHORS")
-        if bundle:
-            anchors += x509.load_pem_x509_certificates(Path(bundle).read_bytes())
-        if card_ca is not None:
-            anchors.append(card_ca)
-        mapping: dict[str, set[str]] = {k: {v} for k, v in PRODUCTION_CA_OIDS.items()}
-        for item in filter(None, os.environ.get("ZORGID_UZI_CA_OIDS", "").split(",")):
-            card_type, _, oid = item.strip().partition("=")
-            mapping.setdefault(card_type.upper(), set()).add(oid)
-        mapping["N"].add(card_ca_oid)
-        crls = [x509.load_pem_x509_crl(Path(p).read_bytes())
-                for p in filter(None, os.environ.get("ZORGID_UZI_CRLS", "").split(","))]
+    def from_env(cls, check: Callable[..., Any], card_ca_oid: str) -> AuthSettings:
         proxies = frozenset(p.strip() for p in os.environ.get(
             "ZORGID_TRUSTED_PROXIES", "127.0.0.1").split(",") if p.strip())
         return cls(os.environ.get("ZORGID_CLIENT_CERT_HEADER", "X-SSL-Client-Cert"), proxies,
-                   anchors, mapping, card_ca_oid, crls)
+                   check, card_ca_oid)
 
 
 def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,
@@ -84,8 +67,7 @@ def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,
         raise Unauthenticated("malformed_certificate",
                               "the forwarded client certificate cannot be read") from None
     leaf, *chain = certificates
-    validator = UziValidator(settings.anchors, (), settings.crls, settings.ca_oids, ("Z", "N"))
-    verdict = validator.check(leaf, request.app.state.clock.now(), chain)
+    verdict = settings.check(leaf, request.app.state.clock.now(), chain)
     if not verdict.valid or verdict.identity is None:
         raise Unauthenticated(f"certificate_{verdict.reason}",
                               f"your certificate is not accepted: {verdict.detail}")

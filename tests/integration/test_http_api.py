@@ -197,11 +197,11 @@ class TestRemotePersonalisation:
     SECRET = b"master secret of the test server"
 
     def prepare(self, api, people, tmp_path):
+        from adapters.bootstrap import CardWorkshop
         from adapters.pki.ca import CardCA
 
-        api.app.state.card_authority = CardCA.create(tmp_path / "ca", b"pw",
-                                                     NOW - dt.timedelta(days=1))
-        api.app.state.master_secret = self.SECRET
+        api.app.state.workshop = CardWorkshop(
+            CardCA.create(tmp_path / "ca", b"pw", NOW - dt.timedelta(days=1)), self.SECRET)
         api.post("/v1/practices", json={"ura": URA, "name": "Noord", "kind": "apotheek"},
                  headers=people["doctor"])
         order = api.post(f"/v1/practices/{URA}/orders", json={"quantity": 1},

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from adapters.http.app import ViewsDb, after_command, lifecycle
 from adapters.http.auth import Unauthenticated
 from adapters.http.routes.cards import job_token
-from adapters.pki.certificates import Holder
 from domain.card import IssuedCertificate
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.identity import Actor
@@ -52,30 +51,24 @@ def _job(job_id: UUID, request: Request, db: Any, authorization: str | None) -> 
     return found
 
 
-def _authority(request: Request) -> Any:
-    authority = request.app.state.card_authority
-    if authority is None or request.app.state.master_secret is None:
+def _workshop(request: Request) -> Any:
+    workshop = request.app.state.workshop
+    if workshop is None:
         raise RuleViolation("card_ca_unavailable",
                             "this server does not hold the card CA and master secret")
-    return authority
+    return workshop
 
 
 @router.get("/{job_id}")
 def get_job(job_id: UUID, request: Request, db: ViewsDb,
             authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-    from adapters.reader.personalise import management_key
-
     found = _job(job_id, request, db, authorization)
     card = lifecycle(request).get_card(UUID(found["card_id"]))
     answer = {**found, "serial": card.serial}
     if found["status"] in ("started", "certificates_issued"):
-        secret = request.app.state.master_secret
-        _authority(request)
-        answer["management_keys"] = {
-            "algorithm": "AES128",
-            "blank": management_key(secret, card.serial, False).hex(),
-            "personalised": management_key(secret, card.serial, True).hex(),
-        }
+        blank, personalised = _workshop(request).keys(card.serial)
+        answer["management_keys"] = {"algorithm": "AES128", "blank": blank.hex(),
+                                     "personalised": personalised.hex()}
     return answer
 
 
@@ -85,7 +78,7 @@ def public_keys(job_id: UUID, body: PublicKeys, request: Request, db: ViewsDb,
     from hashlib import sha256
 
     found = _job(job_id, request, db, authorization)
-    authority = _authority(request)
+    workshop = _workshop(request)
     try:
         keys = [serialization.load_pem_public_key(pem.encode())
                 for pem in (body.authentication, body.signature)]
@@ -97,10 +90,8 @@ def public_keys(job_id: UUID, body: PublicKeys, request: Request, db: ViewsDb,
     holder = card.holder or {}
     practice = app.get_practice(holder["ura"])
     not_before, not_after = app.certificate_validity(card_id)
-    authentication, signature = authority.issue(
-        Holder(holder["uzi_number"], "N", holder["ura"], holder["role"], holder["agb"],
-               holder["given_name"], holder["surname"], practice.name),
-        keys[0], keys[1], not_before, not_after)
+    authentication, signature = workshop.issue(holder, practice.name, keys[0], keys[1],
+                                               not_before, not_after)
     issued = [IssuedCertificate(slot, format(c.serial_number, "x"),
                                 sha256(c.public_bytes(serialization.Encoding.DER)).hexdigest(),
                                 c.not_valid_after_utc)
