@@ -280,9 +280,14 @@ def client_certificate_checker(card_ca: Any | None, card_ca_oid: str,
     from adapters.pki.uzi import PRODUCTION_CA_OIDS, UziValidator
 
     anchors = list(extra_anchors or [])
+    intermediates: list[Any] = []
     bundle = os.environ.get("ZORGID_TRUST_ANCHORS")
     if bundle:
-        anchors += x509.load_pem_x509_certificates(Path(bundle).read_bytes())
+        # Roots (self-signed) are trust anchors; the CA certificates under them in the
+        # bundle complete chains, since a TLS proxy forwards the client's leaf only.
+        for certificate in x509.load_pem_x509_certificates(Path(bundle).read_bytes()):
+            self_signed = certificate.issuer == certificate.subject
+            (anchors if self_signed else intermediates).append(certificate)
     if card_ca is not None:
         anchors.append(card_ca)
     mapping: dict[str, set[str]] = {k: {v} for k, v in PRODUCTION_CA_OIDS.items()}
@@ -292,5 +297,5 @@ def client_certificate_checker(card_ca: Any | None, card_ca_oid: str,
     mapping["N"].add(card_ca_oid)
     crls = [x509.load_pem_x509_crl(Path(p).read_bytes())
             for p in filter(None, os.environ.get("ZORGID_UZI_CRLS", "").split(","))]
-    validator = UziValidator(anchors, (), crls, mapping, ("Z", "N"))
+    validator = UziValidator(anchors, intermediates, crls, mapping, ("Z", "N"))
     return validator.check
