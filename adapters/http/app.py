@@ -85,17 +85,16 @@ class Views:
         self.app = app
         self.path = path
         self.lock = threading.Lock()
-        Projector(open_views(path))  # create the tables
+        self.writer = open_views(path)
+        self.projector = Projector(self.writer)  # creates the tables once
+        self.source = ApplicationSource(app)
 
     def catch_up(self) -> int:
+        """Apply what the store has that the views have not; cheap when nothing is new."""
         with self.lock:
-            db = open_views(self.path)
-            try:
-                projector = Projector(db)
-                projector.run_until_caught_up(ApplicationSource(self.app))
-                return projector.position()
-            finally:
-                db.conn.close()
+            if self.app.head() > self.projector.position():
+                self.projector.run_until_caught_up(self.source)
+            return self.projector.position()
 
     def open(self) -> Database:
         self.catch_up()

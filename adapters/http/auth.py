@@ -3,9 +3,11 @@ forwarded by a trusted TLS proxy, or a service from its bearer token."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
@@ -36,6 +38,25 @@ class AuthSettings:
     trusted_proxies: frozenset[str]
     check: Callable[..., Any]  # (certificate, moment, chain) -> verdict
     card_ca_oid: str
+    # Validating a chain costs milliseconds; a valid verdict is reused for a minute
+    # (our own cards' revocation is still looked up on every request).
+    verdicts: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    lifetime: float = 60.0
+
+    def verdict(self, forwarded: str, at: Any, parse: Callable[[], Any]) -> Any:
+        key = hashlib.sha256(forwarded.encode()).hexdigest()
+        cached = self.verdicts.get(key)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < self.lifetime \
+                and cached[1].identity.not_after > at:
+            return cached[1]
+        leaf, chain = parse()
+        found = self.check(leaf, at, chain)
+        if found.valid:
+            if len(self.verdicts) > 10_000:
+                self.verdicts.clear()
+            self.verdicts[key] = (now, found)
+        return found
 
     @classmethod
     def from_env(cls, check: Callable[..., Any], card_ca_oid: str) -> AuthSettings:
@@ -61,13 +82,15 @@ def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,
     if client not in settings.trusted_proxies:
         raise Unauthenticated("untrusted_proxy",
                               "a client certificate is accepted only from the TLS proxy")
-    try:
-        certificates = x509.load_pem_x509_certificates(unquote(forwarded).encode())
-    except ValueError:
-        raise Unauthenticated("malformed_certificate",
-                              "the forwarded client certificate cannot be read") from None
-    leaf, *chain = certificates
-    verdict = settings.check(leaf, request.app.state.clock.now(), chain)
+    def parse() -> tuple[Any, list[Any]]:
+        try:
+            leaf, *chain = x509.load_pem_x509_certificates(unquote(forwarded).encode())
+        except ValueError:
+            raise Unauthenticated("malformed_certificate",
+                                  "the forwarded client certificate cannot be read") from None
+        return leaf, chain
+
+    verdict = settings.verdict(forwarded, request.app.state.clock.now(), parse)
     if not verdict.valid or verdict.identity is None:
         raise Unauthenticated(f"certificate_{verdict.reason}",
                               f"your certificate is not accepted: {verdict.detail}")
