@@ -3,7 +3,7 @@ VENV := .venv
 DEMO_DIR := .demo
 PYTEST_ARGS ?= -n 2
 
-.PHONY: setup setup-test run test lint bench clean
+.PHONY: setup setup-test run demo test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -15,11 +15,16 @@ setup-test: $(VENV)/.installed-test
 $(VENV)/.installed-test: pyproject.toml scripts/setup.sh
 	scripts/setup.sh --test
 
-# The main job on the embedded default (a SQLite file, no server): a fresh demo history.
+# The main job on the embedded default (a SQLite file, no server to install): the API and
+# portal with demo data made on first start, at http://127.0.0.1:8000/portal.
 run: setup
-	rm -rf $(DEMO_DIR)
-	$(VENV)/bin/zorgid demo --data-dir $(DEMO_DIR) --practices 50 --seed 1
-	@echo "Audit it: $(VENV)/bin/zorgid events --data-dir $(DEMO_DIR) --limit 20"
+	$(VENV)/bin/zorgid serve --dev --data-dir $(DEMO_DIR) --port 8000
+
+# A fresh demo history and its summary, without a server.
+demo: setup
+	rm -rf $(DEMO_DIR)-history
+	$(VENV)/bin/zorgid demo --data-dir $(DEMO_DIR)-history --practices 50 --seed 1
+	@echo "Audit it: $(VENV)/bin/zorgid events --data-dir $(DEMO_DIR)-history --limit 20"
 
 # The whole suite, with the real services it talks to: PostgreSQL (started here when none
 # is running), pcscd with the vpcd virtual reader and the Kafka-protocol broker (started
@@ -36,4 +41,4 @@ bench: setup-test
 		echo "== $$script"; $(VENV)/bin/python $$script; done
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pgtest .pytest_cache .hypothesis
+	rm -rf $(VENV) $(DEMO_DIR) $(DEMO_DIR)-history .pgtest .pytest_cache .hypothesis

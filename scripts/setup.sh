@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv and install zorgid-cards. On a bare Debian/Ubuntu machine it first installs
 # python3-venv; with --test also what the test suite talks to for real: pcscd with the
-# vpcd virtual reader, OpenSC, nginx, curl, and the PC/SC headers pyscard builds against
-# (with sudo only when not root).
+# vpcd virtual reader, OpenSC, nginx, curl, Chromium with its driver, and the PC/SC headers
+# pyscard builds against (with sudo only when not root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +28,8 @@ if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
 fi
 extras=""
 if [ "${1:-}" = "--test" ]; then
-    apt_install pcscd vsmartcard-vpcd libpcsclite-dev opensc gcc python3-dev nginx-light curl
+    apt_install pcscd vsmartcard-vpcd libpcsclite-dev opensc gcc python3-dev nginx-light curl \
+        chromium chromium-driver
     extras="[test]"
 fi
 if [ ! -x .venv/bin/python ]; then

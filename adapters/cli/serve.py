@@ -15,12 +15,16 @@ from adapters.cli.options import data_dir_option, settings_for
 @data_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
-def serve(data_dir: Path, host: str, port: int) -> None:
-    """Serve the HTTP API (behind a TLS proxy that forwards client certificates).
+@click.option("--dev", is_flag=True,
+              help="Demo mode: demo data on first start and a marked demo login page.")
+def serve(data_dir: Path, host: str, port: int, dev: bool) -> None:
+    """Serve the HTTP API and the portal (behind a TLS proxy that forwards client
+    certificates).
 
     \b
-    Example:
+    Examples:
       ZORGID_TRUSTED_PROXIES=127.0.0.1 zorgid serve --data-dir ./data --port 8000
+      zorgid serve --dev --data-dir ./demo     # then open http://127.0.0.1:8000/portal
     """
     import uvicorn
     from cryptography.hazmat.primitives import serialization
@@ -29,13 +33,15 @@ def serve(data_dir: Path, host: str, port: int) -> None:
     from adapters.pki.ca import DEFAULT_CA_OID, CardCA
 
     settings = settings_for(data_dir)
+    if dev:
+        _demo_data(settings)
     ca_oid = os.environ.get("ZORGID_CARD_CA_OID", DEFAULT_CA_OID)
     authority = None
     if os.environ.get("ZORGID_CA_PASSPHRASE") and (settings.ca_dir / "card-ca.key").exists():
         authority = CardCA.load(settings.ca_dir, os.environ["ZORGID_CA_PASSPHRASE"].encode(),
                                 ca_oid)
     app = create_app(settings, card_ca=authority.certificate if authority else None,
-                     card_ca_oid=ca_oid)
+                     card_ca_oid=ca_oid, dev=dev)
     if authority is not None:
         from adapters.cli.cards import crl_rows_to_entries
         from projections.certificates import crl_entries
@@ -54,7 +60,26 @@ def serve(data_dir: Path, host: str, port: int) -> None:
             from adapters.bootstrap import CardWorkshop, read_master_secret
 
             app.state.workshop = CardWorkshop(authority, read_master_secret(settings))
+    if dev:
+        click.echo(f"DEMO: open http://{host}:{port}/portal and pick a demo identity; "
+                   f"the API is at http://{host}:{port}/docs")
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _demo_data(settings) -> None:  # type: ignore[no-untyped-def]
+    """Demo data on first start: the demo history of 50 practices."""
+    from adapters.bootstrap import init_data_dir, open_lifecycle
+    from adapters.demo import DEMO_START, DemoScenario
+    from domain.clock import ManualClock
+
+    init_data_dir(settings)
+    app = open_lifecycle(settings, clock=ManualClock(DEMO_START))
+    try:
+        if app.head() == 0:
+            click.echo("making demo data (50 practices) ...")
+            DemoScenario(app, 50, 1).run()
+    finally:
+        app.close()
 
 
 @click.group()

@@ -103,7 +103,8 @@ class Views:
 
 def create_app(settings: Settings, clock: Clock | None = None,
                card_ca: x509.Certificate | None = None, card_ca_oid: str = "2.999.528.1.3",
-               extra_anchors: list[x509.Certificate] | None = None) -> FastAPI:
+               extra_anchors: list[x509.Certificate] | None = None,
+               dev: bool = False) -> FastAPI:
     api = FastAPI(title="zorgid-cards", version="1",
                   description="Lifecycle of the ZORG-ID Smartcard")
     lifecycle = open_lifecycle(settings, clock=clock or SystemClock())
@@ -117,6 +118,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     api.state.card_ca = card_ca
     api.state.crl_publisher = None  # set by `zorgid serve` when it holds the card CA
     api.state.workshop = None  # likewise (a CardWorkshop), for remote personalisation jobs
+    api.state.dev = dev
     secret_file = settings.data_dir / "http-job.key"
     if not secret_file.exists():
         import os
@@ -159,6 +161,9 @@ def create_app(settings: Settings, clock: Clock | None = None,
     api.include_router(cards.router)
     api.include_router(service.router)
     api.include_router(jobs.router)
+    from adapters.http import portal
+
+    api.include_router(portal.router)
     return api
 
 
@@ -182,6 +187,12 @@ def principal(request: Request) -> Principal:
             db.conn.close()
         return row is not None and row[0] != "active"
 
+    if state.dev:
+        from adapters.http.portal import dev_identity
+
+        identity = dev_identity(request)
+        if identity is not None:
+            return Principal("person", uzi_pass=identity)
     return authenticate(request, state.auth, state.tokens, revoked)
 
 

@@ -1,0 +1,214 @@
+"""Server-rendered portal pages for practice managers and employees (Dutch by default,
+English with ?lang=en). `zorgid serve --dev` adds a clearly marked login with demo
+identities; without --dev that login does not exist."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from domain.card import RevocationReason
+from domain.errors import DomainError, NotFound
+from domain.identity import UziPass
+from projections import cards, expiry, practices
+
+router = APIRouter(prefix="/portal", include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+COOKIE = "zorgid_dev"
+
+TEXTS: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "ZORG-ID Smartcard portaal", "logged_in_as": "Ingelogd als",
+        "demo_banner": "DEMO-OMGEVING: inloggen met demo-identiteiten, niet voor echte "
+                       "patiëntgegevens.",
+        "cards_of": "Kaarten van", "holder": "Houder", "serial": "Serienummer",
+        "status": "Status", "valid_until": "Geldig tot", "revoke": "Intrekken",
+        "suspend": "Schorsen", "expiring_per_month": "Verlopende kaarten per maand",
+        "my_cards": "Mijn kaarten", "no_cards": "Geen kaarten.",
+        "status_active": "actief", "status_suspended": "geschorst",
+        "status_revoked": "ingetrokken", "status_expired": "verlopen",
+        "status_blank": "blanco", "status_personalising": "in aanmaak",
+        "revoked": "De kaart is ingetrokken.", "suspended": "De kaart is geschorst.",
+        "dev_login_intro": "Kies een demo-identiteit om in te loggen.",
+        "reason_loss_or_theft": "verlies of diefstal", "reason_defect": "defect",
+        "reason_key_compromise": "sleutel gecompromitteerd",
+        "reason_pin_or_puk_disclosed": "pin of PUK bekend geworden",
+        "reason_puk_blocked": "PUK geblokkeerd",
+        "reason_organisation_ceased": "organisatie gestopt",
+        "reason_data_incorrect": "gegevens onjuist",
+        "reason_no_longer_eligible": "niet meer gerechtigd",
+    },
+    "en": {
+        "title": "ZORG-ID Smartcard portal", "logged_in_as": "Logged in as",
+        "demo_banner": "DEMO ENVIRONMENT: log in with demo identities, not for real "
+                       "patient data.",
+        "cards_of": "Cards of", "holder": "Holder", "serial": "Serial",
+        "status": "Status", "valid_until": "Valid until", "revoke": "Revoke",
+        "suspend": "Suspend", "expiring_per_month": "Cards expiring per month",
+        "my_cards": "My cards", "no_cards": "No cards.",
+        "status_active": "active", "status_suspended": "suspended",
+        "status_revoked": "revoked", "status_expired": "expired",
+        "status_blank": "blank", "status_personalising": "being created",
+        "revoked": "The card has been revoked.", "suspended": "The card has been suspended.",
+        "dev_login_intro": "Choose a demo identity to log in.",
+        **{f"reason_{r.value}": r.value.replace("_", " ") for r in RevocationReason},
+    },
+}
+# What a person sees when the rules refuse; the API's codes stay English.
+ERRORS_NL = {
+    "not_holder_or_manager": "Alleen de houder of een beheerder van een gekoppelde praktijk "
+                             "mag dit.",
+    "card_revoked": "Deze kaart is al ingetrokken.",
+    "card_expired": "Deze kaart is verlopen.",
+    "card_suspended": "Deze kaart is al geschorst.",
+}
+
+
+def language(request: Request) -> str:
+    return "en" if request.query_params.get("lang") == "en" else "nl"
+
+
+def _sign(secret: bytes, payload: bytes) -> str:
+    return hmac.new(secret, payload, hashlib.sha256).hexdigest()
+
+
+def dev_cookie(secret: bytes, identity: dict[str, str]) -> str:
+    payload = base64.urlsafe_b64encode(json.dumps(identity).encode())
+    return f"{payload.decode()}.{_sign(secret, payload)}"
+
+
+def dev_identity(request: Request) -> UziPass | None:
+    """The demo identity of the --dev login, if the cookie is ours and --dev is on."""
+    if not request.app.state.dev:
+        return None
+    value = request.cookies.get(COOKIE, "")
+    payload, _, signature = value.partition(".")
+    if not payload or not hmac.compare_digest(
+            signature, _sign(request.app.state.job_secret, payload.encode())):
+        return None
+    data = json.loads(base64.urlsafe_b64decode(payload.encode()))
+    now = datetime.now(UTC)
+    return UziPass(not_before=now - timedelta(days=1), not_after=now + timedelta(days=1),
+                   **data)
+
+
+def _render(request: Request, name: str, **context: Any) -> HTMLResponse:
+    lang = language(request)
+    texts = TEXTS[lang]
+    return templates.TemplateResponse(request, name, {
+        "lang": lang, "t": lambda key: texts.get(key, key), "dev": request.app.state.dev,
+        **context})
+
+
+@router.get("", response_class=HTMLResponse)
+def portal(request: Request) -> Any:
+    from adapters.http.app import principal
+
+    try:
+        caller = principal(request)
+    except DomainError:
+        if request.app.state.dev:
+            return RedirectResponse("/portal/dev-login", status_code=303)
+        raise
+    if caller.uzi_pass is None:
+        raise NotFound("people_only", "the portal is for people, not service tokens")
+    who = caller.uzi_pass
+    db = request.app.state.views.open()
+    try:
+        now = request.app.state.clock.now()
+        sections = []
+        for ura in sorted(practices.roles_of(db, who.uzi_number)):
+            practice = practices.practice(db, ura) or {"name": ura}
+            due = Counter(row["expires_at"][:7]
+                          for row in expiry.expiring(db, now, 366, ura))
+            months = [((now.replace(day=1) + timedelta(days=32 * i)).strftime("%Y-%m"))
+                      for i in range(12)]
+            counts = [(m[2:], due.get(m, 0)) for m in months]
+            sections.append({"ura": ura, "name": practice["name"],
+                             "cards": cards.cards_of_practice(db, ura, now),
+                             "expiring": counts,
+                             "scale": 90 / max(1, *(c for _, c in counts))})
+        mine = cards.cards_of_holder(db, who.uzi_number, now)
+    finally:
+        db.conn.close()
+    message = request.query_params.get("msg")
+    texts = TEXTS[language(request)]
+    return _render(request, "portal.html", who=f"{who.name} ({who.uzi_number})",
+                   practices=sections, my_cards=mine if mine or not sections else None,
+                   reasons=[r.value for r in RevocationReason
+                            if r is not RevocationReason.SUPERSEDED],
+                   notice=texts.get(message) if message else None,
+                   error=request.query_params.get("error"))
+
+
+def _act(request: Request, action: str, card_id: UUID, *args: Any) -> RedirectResponse:
+    from adapters.http.app import after_command, principal
+
+    caller = principal(request)
+    lang = language(request)
+    try:
+        getattr(request.app.state.lifecycle, action)(card_id, *args, caller.uzi_pass)
+    except DomainError as error:
+        text = ERRORS_NL.get(error.code, error.message) if lang == "nl" else error.message
+        return RedirectResponse(f"/portal?lang={lang}&error={text}", status_code=303)
+    after_command(request)
+    done = "revoked" if action == "revoke_card" else "suspended"
+    return RedirectResponse(f"/portal?lang={lang}&msg={done}", status_code=303)
+
+
+@router.post("/cards/{card_id}/revoke")
+def revoke(card_id: UUID, request: Request, reason: str = Form(...)) -> RedirectResponse:
+    return _act(request, "revoke_card", card_id, reason)
+
+
+@router.post("/cards/{card_id}/suspend")
+def suspend(card_id: UUID, request: Request) -> RedirectResponse:
+    return _act(request, "suspend_card", card_id, "geschorst via het portaal")
+
+
+@router.get("/dev-login", response_class=HTMLResponse)
+def dev_login_page(request: Request) -> Any:
+    if not request.app.state.dev:
+        raise NotFound("dev_only", "the demo login exists only with zorgid serve --dev")
+    db = request.app.state.views.open()
+    try:
+        managers = list(db.query(
+            "SELECT m.uzi_number, m.name, m.role, m.ura, p.name AS practice FROM "
+            "practice_managers m JOIN practices p USING (ura) ORDER BY p.name LIMIT 12"))
+        holders = list(db.query(
+            "SELECT holder_uzi_number AS uzi_number, holder_name AS name, holder_ura AS ura "
+            "FROM cards WHERE status = 'active' ORDER BY holder_name LIMIT 8"))
+    finally:
+        db.conn.close()
+    people = [{"key": f"{m['uzi_number']}|Z|{m['ura']}|{m['name']}", "uzi_number":
+               m["uzi_number"], "label": f"{m['name']}, {m['role']} van {m['practice']}"}
+              for m in managers]
+    people += [{"key": f"{h['uzi_number']}|N|{h['ura']}|{h['name']}", "uzi_number":
+                h["uzi_number"], "label": f"{h['name']}, kaarthouder"} for h in holders]
+    return _render(request, "dev_login.html", people=people, who=None)
+
+
+@router.post("/dev-login")
+def dev_login(request: Request, who: str = Form(...)) -> RedirectResponse:
+    if not request.app.state.dev:
+        raise NotFound("dev_only", "the demo login exists only with zorgid serve --dev")
+    uzi_number, card_type, ura, name = who.split("|", 3)
+    given, _, surname = name.partition(" ")
+    identity = {"uzi_number": uzi_number, "card_type": card_type, "ura": ura,
+                "role": "01.015" if card_type == "Z" else "00.000",
+                "given_name": given, "surname": surname or given}
+    response = RedirectResponse("/portal", status_code=303)
+    response.set_cookie(COOKIE, dev_cookie(request.app.state.job_secret, identity),
+                        httponly=True, samesite="strict")
+    return response

@@ -1,0 +1,97 @@
+"""The portal in a real browser: headless Chromium (Debian's) clicks through the demo
+login and revokes a card; a screenshot is kept."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import free_port, missing
+from tests.integration.test_kafka import zorgid_command
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".artifacts"
+
+
+@pytest.fixture
+def portal(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZORGID_")}
+    server = subprocess.Popen([*zorgid_command(), "serve", "--dev", "--data-dir",
+                               str(tmp_path / "demo"), "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"{base}/healthz", timeout=2)
+            break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline and server.poll() is None
+            time.sleep(0.2)
+    yield base
+    server.send_signal(signal.SIGTERM)
+    server.wait(15)
+
+
+@pytest.fixture
+def browser():
+    chromium = shutil.which("chromium")
+    driver = shutil.which("chromedriver")
+    if not chromium or not driver:
+        missing("chromium and chromium-driver are needed: scripts/setup.sh --test installs them")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1280,1600"):
+        options.add_argument(flag)
+    session = webdriver.Chrome(service=Service(driver), options=options)
+    yield session
+    session.quit()
+
+
+def test_a_manager_revokes_a_card_in_the_portal(portal, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{portal}/portal")
+    assert "/portal/dev-login" in browser.current_url
+    assert "DEMO-OMGEVING" in browser.page_source  # clearly marked
+    browser.find_elements(By.CSS_SELECTOR, "button[id^='login-']")[0].click()
+    assert "Kaarten van" in browser.page_source
+    row = browser.find_elements(By.XPATH, "//tr[td[@class='status-active']]")[0]
+    card_id = row.get_attribute("data-card")
+    row.find_element(By.CSS_SELECTOR, "button.revoke").click()
+    assert browser.find_element(By.ID, "notice").text == "De kaart is ingetrokken."
+    status = browser.find_element(By.XPATH, f"//tr[@data-card='{card_id}']/td[3]").text
+    assert status == "ingetrokken"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(SCREENSHOTS / "portal-revoked.png"))
+    english = httpx.get(f"{portal}/portal?lang=en", cookies={
+        c["name"]: c["value"] for c in browser.get_cookies()})
+    assert "Cards of" in english.text and "revoked" in english.text
+
+
+def test_the_demo_login_does_not_exist_without_dev(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from adapters.bootstrap import Settings, init_data_dir
+    from adapters.http.app import create_app
+
+    settings = Settings(data_dir=tmp_path / "data")
+    init_data_dir(settings)
+    client = TestClient(create_app(settings))
+    page = client.get("/portal/dev-login")
+    assert (page.status_code, page.json()["code"]) == (404, "dev_only")
+    client.cookies.set("zorgid_dev", "e30=.abc")
+    forged = client.get("/portal")
+    assert forged.status_code == 401
