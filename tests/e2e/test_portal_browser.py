@@ -62,16 +62,22 @@ def browser():
 
 def test_a_manager_revokes_a_card_in_the_portal(portal, browser):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as appears
+    from selenium.webdriver.support.ui import WebDriverWait
 
+    wait = WebDriverWait(browser, 20)
     browser.get(f"{portal}/portal")
     assert "/portal/dev-login" in browser.current_url
     assert "DEMO-OMGEVING" in browser.page_source  # clearly marked
     browser.find_elements(By.CSS_SELECTOR, "button[id^='login-']")[0].click()
-    assert "Kaarten van" in browser.page_source
+    wait.until(appears.presence_of_element_located((By.XPATH, "//h2[starts-with(., "
+                                                              "'Kaarten van')]")))
     row = browser.find_elements(By.XPATH, "//tr[td[@class='status-active']]")[0]
     card_id = row.get_attribute("data-card")
     row.find_element(By.CSS_SELECTOR, "button.revoke").click()
-    assert browser.find_element(By.ID, "notice").text == "De kaart is ingetrokken."
+    outcome = wait.until(appears.presence_of_element_located(
+        (By.CSS_SELECTOR, "#notice, #error")))
+    assert outcome.text == "De kaart is ingetrokken."
     status = browser.find_element(By.XPATH, f"//tr[@data-card='{card_id}']/td[3]").text
     assert status == "ingetrokken"
     SCREENSHOTS.mkdir(exist_ok=True)
