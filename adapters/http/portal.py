@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Form, Request
@@ -21,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 from domain.card import RevocationReason
 from domain.errors import DomainError, NotFound
 from domain.identity import UziPass
-from projections import cards, expiry, practices
+from projections import cards, expiry, jobs, orders, practices
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -48,6 +49,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "reason_organisation_ceased": "organisatie gestopt",
         "reason_data_incorrect": "gegevens onjuist",
         "reason_no_longer_eligible": "niet meer gerechtigd",
+        "unlink": "Ontkoppelen", "link": "Koppelen", "link_card": "Kaart koppelen (serienummer)",
+        "linked": "De kaart is gekoppeld.", "unlinked": "De kaart is ontkoppeld.",
+        "orders": "Bestellingen", "placed": "Besteld", "quantity": "Aantal",
+        "order_status": "Status", "total": "Totaal incl. btw",
+        "order_placed": "besteld", "order_shipped": "verzonden",
+        "order_cancelled": "geannuleerd",
+        "create_card": "Mijn kaart aanmaken (serienummer van de blanco kaart)",
+        "start": "Starten", "job": "Aanmaak van kaart",
+        "job_started": "wacht op de kaartlezer", "job_certificates_issued": "certificaten "
+        "uitgegeven", "job_activated": "klaar, de kaart is actief",
+        "job_failed": "mislukt, probeer opnieuw", "creation_started": "De aanmaak is gestart.",
     },
     "en": {
         "title": "ZORG-ID Smartcard portal", "logged_in_as": "Logged in as",
@@ -63,6 +75,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "revoked": "The card has been revoked.", "suspended": "The card has been suspended.",
         "dev_login_intro": "Choose a demo identity to log in.",
         **{f"reason_{r.value}": r.value.replace("_", " ") for r in RevocationReason},
+        "unlink": "Unlink", "link": "Link", "link_card": "Link a card (serial)",
+        "linked": "The card has been linked.", "unlinked": "The card has been unlinked.",
+        "orders": "Orders", "placed": "Placed", "quantity": "Quantity",
+        "order_status": "Status", "total": "Total incl. VAT",
+        "order_placed": "placed", "order_shipped": "shipped", "order_cancelled": "cancelled",
+        "create_card": "Create my card (serial of the blank card)", "start": "Start",
+        "job": "Creating card", "job_started": "waiting for the card reader",
+        "job_certificates_issued": "certificates issued",
+        "job_activated": "done, the card is active", "job_failed": "failed, try again",
+        "creation_started": "Creation has started.",
     },
 }
 # What a person sees when the rules refuse; the API's codes stay English.
@@ -72,6 +94,13 @@ ERRORS_NL = {
     "card_revoked": "Deze kaart is al ingetrokken.",
     "card_expired": "Deze kaart is verlopen.",
     "card_suspended": "Deze kaart is al geschorst.",
+    "card_not_found": "Er is geen kaart met dat serienummer.",
+    "already_linked": "Deze kaart is al aan de praktijk gekoppeld.",
+    "card_not_blank": "Deze kaart is al gebruikt.",
+    "blank_card_not_for_practice": "Deze blanco kaart is naar een andere praktijk gestuurd "
+                                   "dan die op uw UZI-pas.",
+    "manager_cannot_hold_card": "Een beheerder of administrator kan geen kaart aanmaken.",
+    "uzi_pass_not_named_employee": "Een kaart maakt u met uw eigen UZI-medewerkerspas op naam.",
 }
 
 
@@ -137,9 +166,16 @@ def portal(request: Request) -> Any:
             counts = [(m[2:], due.get(m, 0)) for m in months]
             sections.append({"ura": ura, "name": practice["name"],
                              "cards": cards.cards_of_practice(db, ura, now),
+                             "orders": orders.orders_of(db, ura)[-10:],
                              "expiring": counts,
                              "scale": 90 / max(1, *(c for _, c in counts))})
         mine = cards.cards_of_holder(db, who.uzi_number, now)
+        job = None
+        if request.query_params.get("job"):
+            job = jobs.job(db, request.query_params["job"])
+            if job is not None:
+                card = cards.card(db, job["card_id"], now)
+                job = {**job, "serial": card["serial"] if card else ""}
     finally:
         db.conn.close()
     message = request.query_params.get("msg")
@@ -149,32 +185,57 @@ def portal(request: Request) -> Any:
                    reasons=[r.value for r in RevocationReason
                             if r is not RevocationReason.SUPERSEDED],
                    notice=texts.get(message) if message else None,
-                   error=request.query_params.get("error"))
+                   error=request.query_params.get("error"), job=job,
+                   refresh=job is not None and job["status"] in ("started",
+                                                                 "certificates_issued"))
 
 
-def _act(request: Request, action: str, card_id: UUID, *args: Any) -> RedirectResponse:
+def _act(request: Request, action: str, *args: Any, done: str) -> RedirectResponse:
     from adapters.http.app import after_command, principal
 
     caller = principal(request)
     lang = language(request)
     try:
-        getattr(request.app.state.lifecycle, action)(card_id, *args, caller.uzi_pass)
+        result = getattr(request.app.state.lifecycle, action)(*args, caller.uzi_pass)
     except DomainError as error:
         text = ERRORS_NL.get(error.code, error.message) if lang == "nl" else error.message
-        return RedirectResponse(f"/portal?lang={lang}&error={text}", status_code=303)
+        return RedirectResponse(f"/portal?lang={lang}&error={quote(text)}", status_code=303)
     after_command(request)
-    done = "revoked" if action == "revoke_card" else "suspended"
-    return RedirectResponse(f"/portal?lang={lang}&msg={done}", status_code=303)
+    extra = f"&job={result.job_id}" if action == "start_card_creation" else ""
+    return RedirectResponse(f"/portal?lang={lang}&msg={done}{extra}", status_code=303)
 
 
 @router.post("/cards/{card_id}/revoke")
 def revoke(card_id: UUID, request: Request, reason: str = Form(...)) -> RedirectResponse:
-    return _act(request, "revoke_card", card_id, reason)
+    return _act(request, "revoke_card", card_id, reason, done="revoked")
 
 
 @router.post("/cards/{card_id}/suspend")
 def suspend(card_id: UUID, request: Request) -> RedirectResponse:
-    return _act(request, "suspend_card", card_id, "geschorst via het portaal")
+    return _act(request, "suspend_card", card_id, "geschorst via het portaal",
+                done="suspended")
+
+
+@router.post("/cards/{card_id}/unlink/{ura}")
+def unlink(card_id: UUID, ura: str, request: Request) -> RedirectResponse:
+    return _act(request, "unlink_card", card_id, ura, done="unlinked")
+
+
+@router.post("/practices/{ura}/link")
+def link(ura: str, request: Request, serial: str = Form(...)) -> RedirectResponse:
+    from domain.card import Card
+
+    try:
+        card_id = Card.create_id(serial.strip().upper())
+    except DomainError:
+        card_id = Card.create_id("ZID-UNKNOWN")
+    return _act(request, "link_card", card_id, ura, done="linked")
+
+
+@router.post("/my-card")
+def create_my_card(request: Request, serial: str = Form(...)) -> RedirectResponse:
+    return _act(request, "start_card_creation", serial.strip().upper(),
+                done="creation_started")
 
 
 @router.get("/dev-login", response_class=HTMLResponse)

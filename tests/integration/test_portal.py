@@ -1,0 +1,86 @@
+"""The portal's forms through the test client in --dev mode (the browser test covers
+revocation in Chromium): linking, unlinking, starting one's own card, orders, errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from adapters.bootstrap import Settings, init_data_dir
+from adapters.http.app import create_app
+from adapters.http.portal import COOKIE, dev_cookie
+from domain.identity import Actor
+from tests.support import (
+    ASSISTANT_A,
+    DOCTOR_A,
+    DOCTOR_B,
+    EMPLOYEE_B,
+    URA_A,
+    URA_B,
+    create_card,
+)
+
+
+def identity(p) -> dict[str, str]:
+    return {"uzi_number": p.uzi_number, "card_type": p.card_type.value, "ura": p.ura,
+            "role": p.role, "given_name": p.given_name, "surname": p.surname}
+
+
+@pytest.fixture
+def portal(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data")
+    init_data_dir(settings)
+    client = TestClient(create_app(settings, dev=True), follow_redirects=True)
+    app = client.app.state.lifecycle
+    for ura, rep in ((URA_A, DOCTOR_A), (URA_B, DOCTOR_B)):
+        app.register_practice(ura, f"Praktijk {ura}", "huisartsenpraktijk", rep)
+        app.ship_order(app.place_order(ura, 2, "k", rep),
+                       [f"ZID{ura}01", f"ZID{ura}02"], Actor.system("fulfilment"))
+    create_card(app, f"ZID{URA_B}01", EMPLOYEE_B)  # a locum's card from practice B
+
+    def as_(person):
+        client.cookies.set(COOKIE, dev_cookie(client.app.state.job_secret, identity(person)))
+        return client
+
+    return as_
+
+
+def notice(page) -> str:
+    found = re.search(r'id="(?:notice|error)">([^<]*)<', page.text)
+    return found.group(1) if found else ""
+
+
+def test_a_manager_links_and_unlinks_a_card_and_sees_orders(portal):
+    client = portal(DOCTOR_A)
+    page = client.get("/portal")
+    assert page.status_code == 200 and "Bestellingen" in page.text
+    assert "€ 189.91" in page.text  # 2 x 75.00 + 6.95, plus 21 % VAT
+    linked = client.post(f"/portal/practices/{URA_A}/link", data={"serial": f"zid{URA_B}01"})
+    assert notice(linked) == "De kaart is gekoppeld."
+    assert "Eva Medewerker" in linked.text  # the locum's card now shows at practice A
+    card_id = re.search(r'data-card="([^"]+)"', linked.text).group(1)
+    unlinked = client.post(f"/portal/cards/{card_id}/unlink/{URA_A}")
+    assert notice(unlinked) == "De kaart is ontkoppeld."
+    unknown = client.post(f"/portal/practices/{URA_A}/link", data={"serial": "ZIDNOSUCH9"})
+    assert notice(unknown) == "Er is geen kaart met dat serienummer."
+
+
+def test_an_employee_starts_their_card_and_watches_the_job(portal):
+    client = portal(ASSISTANT_A)
+    page = client.post("/portal/my-card", data={"serial": f"ZID{URA_A}01"})
+    assert notice(page) == "De aanmaak is gestart."
+    assert 'id="job"' in page.text and "wacht op de kaartlezer" in page.text
+    assert 'http-equiv="refresh"' in page.text  # it follows the job by itself
+    again = client.post("/portal/my-card", data={"serial": f"ZID{URA_B}02"})
+    assert notice(again) == ("Deze blanco kaart is naar een andere praktijk gestuurd dan die "
+                             "op uw UZI-pas.")
+
+
+def test_a_manager_cannot_create_a_card_and_is_told_in_dutch(portal):
+    client = portal(DOCTOR_A)
+    page = client.post("/portal/my-card", data={"serial": f"ZID{URA_A}02"})
+    assert notice(page) == "Een kaart maakt u met uw eigen UZI-medewerkerspas op naam."
+    english = client.post("/portal/my-card?lang=en", data={"serial": f"ZID{URA_A}02"})
+    assert "card type N" in notice(english)
