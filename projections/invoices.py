@@ -92,3 +92,10 @@ def invoices(db: Database, period: str, ura: str | None = None) -> list[dict[str
             "FROM invoice_lines WHERE invoice_number = ? ORDER BY line_no",
             [row["invoice_number"]]))
     return rows
+
+
+def invoices_of(db: Database, ura: str, limit: int = 12) -> list[dict[str, Any]]:
+    """A practice's latest invoices, newest first."""
+    return list(db.query(
+        "SELECT invoice_number, period, issued_at, net_cents, vat_cents, total_cents "
+        "FROM invoices WHERE ura = ? ORDER BY issued_at DESC LIMIT ?", [ura, limit]))

@@ -9,9 +9,9 @@ import hashlib
 import hmac
 import json
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 from domain.card import RevocationReason
 from domain.errors import DomainError, NotFound
 from domain.identity import UziPass
-from projections import cards, expiry, jobs, orders, practices
+from projections import cards, expiry, guest_uses, invoices, jobs, orders, practices
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -60,6 +60,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "job_started": "wacht op de kaartlezer", "job_certificates_issued": "certificaten "
         "uitgegeven", "job_activated": "klaar, de kaart is actief",
         "job_failed": "mislukt, probeer opnieuw", "creation_started": "De aanmaak is gestart.",
+        "invoices": "Facturen", "invoice_number": "Factuurnummer", "period": "Periode",
+        "guest_use": "Gastgebruik", "from": "Van", "until": "Tot en met", "end": "Beëindigen",
+        "grant_guest_use": "Gastgebruik toekennen",
+        "guest_use_granted": "Gastgebruik is toegekend.",
+        "guest_use_ended": "Gastgebruik is beëindigd.",
     },
     "en": {
         "title": "ZORG-ID Smartcard portal", "logged_in_as": "Logged in as",
@@ -85,6 +90,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "job_certificates_issued": "certificates issued",
         "job_activated": "done, the card is active", "job_failed": "failed, try again",
         "creation_started": "Creation has started.",
+        "invoices": "Invoices", "invoice_number": "Invoice number", "period": "Period",
+        "guest_use": "Guest use", "from": "From", "until": "Until", "end": "End",
+        "grant_guest_use": "Grant guest use", "guest_use_granted": "Guest use granted.",
+        "guest_use_ended": "Guest use ended.",
     },
 }
 # What a person sees when the rules refuse; the API's codes stay English.
@@ -101,6 +110,9 @@ ERRORS_NL = {
                                    "dan die op uw UZI-pas.",
     "manager_cannot_hold_card": "Een beheerder of administrator kan geen kaart aanmaken.",
     "uzi_pass_not_named_employee": "Een kaart maakt u met uw eigen UZI-medewerkerspas op naam.",
+    "guest_use_overlaps": "Er is al gastgebruik bij deze praktijk in die periode.",
+    "invalid_period": "De einddatum ligt voor de begindatum.",
+    "period_in_past": "Die periode ligt in het verleden.",
 }
 
 
@@ -167,6 +179,8 @@ def portal(request: Request) -> Any:
             sections.append({"ura": ura, "name": practice["name"],
                              "cards": cards.cards_of_practice(db, ura, now),
                              "orders": orders.orders_of(db, ura)[-10:],
+                             "invoices": invoices.invoices_of(db, ura),
+                             "guest_uses": guest_uses.guest_uses(db, now, host_ura=ura),
                              "expiring": counts,
                              "scale": 90 / max(1, *(c for _, c in counts))})
         mine = cards.cards_of_holder(db, who.uzi_number, now)
@@ -206,7 +220,7 @@ def _act(request: Request, action: str, *args: Any, done: str) -> RedirectRespon
 
 
 @router.post("/cards/{card_id}/revoke")
-def revoke(card_id: UUID, request: Request, reason: str = Form(...)) -> RedirectResponse:
+def revoke(card_id: UUID, request: Request, reason: Annotated[str, Form()]) -> RedirectResponse:
     return _act(request, "revoke_card", card_id, reason, done="revoked")
 
 
@@ -222,7 +236,7 @@ def unlink(card_id: UUID, ura: str, request: Request) -> RedirectResponse:
 
 
 @router.post("/practices/{ura}/link")
-def link(ura: str, request: Request, serial: str = Form(...)) -> RedirectResponse:
+def link(ura: str, request: Request, serial: Annotated[str, Form()]) -> RedirectResponse:
     from domain.card import Card
 
     try:
@@ -232,8 +246,27 @@ def link(ura: str, request: Request, serial: str = Form(...)) -> RedirectRespons
     return _act(request, "link_card", card_id, ura, done="linked")
 
 
+@router.post("/practices/{ura}/guest-uses")
+def grant_guest_use(ura: str, request: Request, serial: Annotated[str, Form()],
+                    starts_on: Annotated[date, Form()],
+                    ends_on: Annotated[date, Form()]) -> RedirectResponse:
+    from domain.card import Card
+
+    try:
+        card_id = Card.create_id(serial.strip().upper())
+    except DomainError:
+        card_id = Card.create_id("ZID-UNKNOWN")
+    return _act(request, "grant_guest_use", card_id, ura, starts_on, ends_on,
+                done="guest_use_granted")
+
+
+@router.post("/cards/{card_id}/guest-uses/{guest_use_id}/end")
+def end_guest_use(card_id: UUID, guest_use_id: UUID, request: Request) -> RedirectResponse:
+    return _act(request, "end_guest_use", card_id, guest_use_id, done="guest_use_ended")
+
+
 @router.post("/my-card")
-def create_my_card(request: Request, serial: str = Form(...)) -> RedirectResponse:
+def create_my_card(request: Request, serial: Annotated[str, Form()]) -> RedirectResponse:
     return _act(request, "start_card_creation", serial.strip().upper(),
                 done="creation_started")
 
@@ -261,7 +294,7 @@ def dev_login_page(request: Request) -> Any:
 
 
 @router.post("/dev-login")
-def dev_login(request: Request, who: str = Form(...)) -> RedirectResponse:
+def dev_login(request: Request, who: Annotated[str, Form()]) -> RedirectResponse:
     if not request.app.state.dev:
         raise NotFound("dev_only", "the demo login exists only with zorgid serve --dev")
     uzi_number, card_type, ura, name = who.split("|", 3)

@@ -84,3 +84,29 @@ def test_a_manager_cannot_create_a_card_and_is_told_in_dutch(portal):
     assert notice(page) == "Een kaart maakt u met uw eigen UZI-medewerkerspas op naam."
     english = client.post("/portal/my-card?lang=en", data={"serial": f"ZID{URA_A}02"})
     assert "card type N" in notice(english)
+
+
+def test_a_host_grants_and_ends_guest_use_and_sees_invoices(portal):
+    import datetime as dt
+
+    client = portal(DOCTOR_A)
+    today = dt.date.today()
+    granted = client.post(f"/portal/practices/{URA_A}/guest-uses", data={
+        "serial": f"ZID{URA_B}01", "starts_on": today.isoformat(),
+        "ends_on": (today + dt.timedelta(days=14)).isoformat()})
+    assert notice(granted) == "Gastgebruik is toegekend."
+    assert "Eva Medewerker" in granted.text and "Facturen" in granted.text
+    assert f"{today.year}-000001" in granted.text  # practice A's shipment was invoiced
+    overlapping = client.post(f"/portal/practices/{URA_A}/guest-uses", data={
+        "serial": f"ZID{URA_B}01", "starts_on": today.isoformat(),
+        "ends_on": (today + dt.timedelta(days=3)).isoformat()})
+    assert notice(overlapping) == "Er is al gastgebruik bij deze praktijk in die periode."
+    use = re.search(r'action="(/portal/cards/[^"]+/end)', granted.text).group(1)
+    ended = client.post(use.replace("&amp;", "&"))
+    assert notice(ended) == "Gastgebruik is beëindigd."
+
+
+def test_every_text_exists_in_dutch_and_english():
+    from adapters.http.portal import TEXTS
+
+    assert set(TEXTS["nl"]) == set(TEXTS["en"])
