@@ -49,6 +49,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "reason_organisation_ceased": "organisatie gestopt",
         "reason_data_incorrect": "gegevens onjuist",
         "reason_no_longer_eligible": "niet meer gerechtigd",
+        "reason_superseded": "vervangen door een nieuwe kaart",
         "unlink": "Ontkoppelen", "link": "Koppelen", "link_card": "Kaart koppelen (serienummer)",
         "linked": "De kaart is gekoppeld.", "unlinked": "De kaart is ontkoppeld.",
         "orders": "Bestellingen", "placed": "Besteld", "quantity": "Aantal",
