@@ -97,3 +97,27 @@ def create_card(app: CardLifecycle, serial: str, holder: UziPass = ASSISTANT_A) 
 
 def new_events(app: CardLifecycle, since: int) -> list[str]:
     return [e.type for e in app.read_log(after=since)]
+
+
+def zorgid_command() -> list[str]:
+    """The installed `zorgid` console script, or the module when it is not installed."""
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("zorgid")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "adapters.cli"]
+
+
+def wait_for_health(base: str, process, seconds: float = 30):  # type: ignore[no-untyped-def]
+    """Wait until a started `zorgid serve` answers /healthz; fail if it died or hangs."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return httpx.get(f"{base}/healthz", timeout=2)
+        except httpx.TransportError:
+            assert time.monotonic() < deadline and process.poll() is None, "serve did not start"
+            time.sleep(0.1)

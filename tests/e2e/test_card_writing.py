@@ -21,6 +21,7 @@ from adapters.pki.hierarchy import TEST_CA_OIDS, UziTestHierarchy
 from adapters.reader.tlv import tlv_map
 from domain.identity import Actor, UziPass
 from tests.e2e.test_demo_run import zorgid
+from tests.support import zorgid_command
 
 URA = "90000382"
 SERIAL = "ZID000123456"
@@ -67,12 +68,6 @@ def workstation(pcscd, tmp_path):
     card.terminate()
     card.wait(10)
     time.sleep(0.8)  # pcscd sees the card go
-
-
-def zorgid_command() -> list[str]:
-    from tests.integration.test_kafka import zorgid_command as command
-
-    return command()
 
 
 def personalise(env, pass_file, secrets: bytes):

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
+
+from tests.support import zorgid_command
 
 
 def zorgid(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("zorgid")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "adapters.cli"]
+    command = zorgid_command()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ZORGID_")}
     environment.update(env or {})
     return subprocess.run([*command, *args], capture_output=True, text=True, timeout=300,

@@ -23,8 +23,7 @@ from adapters.pki.hierarchy import TEST_CA_OIDS, UziTestHierarchy
 from adapters.pki.uzi import identity_of
 from domain.identity import Actor
 from tests.conftest import free_port, missing
-from tests.integration.test_kafka import zorgid_command
-from tests.support import certificates_for
+from tests.support import certificates_for, wait_for_health, zorgid_command
 
 URA = "90000382"
 NOW = dt.datetime.now(dt.UTC)
@@ -132,14 +131,7 @@ http {{
 """)
     nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp_path)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{app_port}/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            assert time.monotonic() < deadline and server.poll() is None
-            time.sleep(0.1)
+    wait_for_health(f"http://127.0.0.1:{app_port}", server, 30)
     time.sleep(0.3)
     assert nginx.poll() is None, nginx.stderr.read() if nginx.stderr else ""
     files = {name: client_files(tmp_path, name, issued) for name, issued in people.items()}

@@ -7,14 +7,13 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import free_port, missing
-from tests.integration.test_kafka import zorgid_command
+from tests.support import wait_for_health, zorgid_command
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".artifacts"
 
@@ -27,14 +26,7 @@ def portal(tmp_path):
                                str(tmp_path / "demo"), "--port", str(port)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"{base}/healthz", timeout=2)
-            break
-        except httpx.TransportError:
-            assert time.monotonic() < deadline and server.poll() is None
-            time.sleep(0.2)
+    wait_for_health(base, server, 60)
     yield base
     server.send_signal(signal.SIGTERM)
     server.wait(15)

@@ -10,7 +10,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,12 +17,11 @@ from adapters.bootstrap import Settings, open_lifecycle
 from projections.runner import ApplicationSource, Projector, open_views
 from tests.e2e.test_demo_run import zorgid
 from tests.integration.test_projections import dump
+from tests.support import zorgid_command
 
 
 def runner_command(data: Path) -> list[str]:
-    script = Path(sys.executable).with_name("zorgid")
-    base = [str(script)] if script.exists() else [sys.executable, "-m", "adapters.cli"]
-    return [*base, "project", "--data-dir", str(data), "--batch-size", "1"]
+    return [*zorgid_command(), "project", "--data-dir", str(data), "--batch-size", "1"]
 
 
 def tracked(path: Path) -> int:

@@ -21,7 +21,7 @@ from adapters.pki.uzi import identity_of
 from domain.identity import Actor
 from tests.conftest import free_port
 from tests.e2e.test_demo_run import zorgid
-from tests.integration.test_kafka import zorgid_command
+from tests.support import wait_for_health, zorgid_command
 
 URA, SERIAL = "90000382", "ZID000654321"
 
@@ -60,14 +60,7 @@ def test_serve_and_a_remote_reader_agent_make_a_card(pcscd, tmp_path):
                             env=env, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and server.poll() is None
-                time.sleep(0.1)
+        wait_for_health(base, server, 30)
         pem = b"".join(c.public_bytes(serialization.Encoding.PEM)
                        for c in [employee.certificate, *employee.chain])
         started = httpx.post(f"{base}/v1/cards", json={"card_serial": SERIAL},

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 
 import httpx
 
 from tests.conftest import free_port
 from tests.e2e.test_demo_run import zorgid
-from tests.integration.test_kafka import zorgid_command
+from tests.support import wait_for_health, zorgid_command
 
 
 def test_serve_answers_health_and_an_auditor_reads_the_log(tmp_path):
@@ -26,14 +25,7 @@ def test_serve_answers_health_and_an_auditor_reads_the_log(tmp_path):
                               stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = httpx.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and server.poll() is None
-                time.sleep(0.1)
+        health = wait_for_health(base, server, 30)
         assert health.status_code == 200
         assert health.json()["views_position"] == health.json()["store_position"] > 0
         events = httpx.get(f"{base}/v1/events?limit=3",

@@ -18,8 +18,7 @@ from adapters.reader.personalise import MANAGEMENT_ALGORITHM, management_key
 from adapters.reader.virtual_card import VirtualPivCard
 from domain.clock import ManualClock
 from tests.e2e.test_demo_run import zorgid
-from tests.integration.test_kafka import zorgid_command
-from tests.support import ASSISTANT_A, DOCTOR_A, T0, ready_practice
+from tests.support import ASSISTANT_A, DOCTOR_A, T0, ready_practice, zorgid_command
 from tests.unit.test_agent import issuer
 from tests.unit.test_piv_session import InProcess
 

@@ -50,33 +50,10 @@ MATRIX = {
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    monkey = pytest.MonkeyPatch()
-    pki = UziTestHierarchy()
-    data_dir = tmp_path_factory.mktemp("authz") / "data"
-    client = TestClient(make_api(data_dir, pki, monkey))
-    issued = {name: pki.issue_pass(Holder(uzi, kind, ura, "01.015" if kind == "Z" else "00.000",
-                                          "00000000", name.title(), "Test", "P"),
-                                   NOW - dt.timedelta(days=30), NOW + dt.timedelta(days=900))
-              for name, (uzi, kind, ura) in PEOPLE.items()}
-    expired = pki.issue_pass(Holder("900020003", "N", URA, "00.000", "00000000", "Oud", "Pas",
-                                    "P"), NOW - dt.timedelta(days=30), NOW - dt.timedelta(days=1))
-    app = client.app.state.lifecycle
-    passes = {name: identity_of(i.certificate).to_pass() for name, i in issued.items()}
-    app.register_practice(URA, "Praktijk", "huisartsenpraktijk", passes["administrator"])
-    app.register_practice(OTHER, "Elders", "apotheek", passes["other_administrator"])
-    app.appoint_manager(URA, PEOPLE["beheerder"][0], "Beheer", "beheerder",
-                        passes["administrator"])
-    order = app.place_order(URA, 1, "k", passes["administrator"])
-    app.ship_order(order, ["ZID000000001"], Actor.system("fulfilment"))
-    card = create_card(app, "ZID000000001", passes["holder"])
-    tokens = TokenStore(data_dir / "tokens.json")
-    headers = {name: header(i) for name, i in issued.items()}
-    headers.update({role: {"Authorization": f"Bearer {tokens.create(role)}"}
-                    for role in SERVICES})
-    headers["nobody"] = {}
-    headers["expired"] = header(expired)
-    yield client, headers, {"ura": URA, "card": str(card), "period": PERIOD}
+def world(identities, tmp_path_factory):
+    client, headers, values, monkey = fresh_world(
+        *identities, tmp_path_factory.mktemp("authz") / "data", suspended=False)
+    yield client, headers, {**values, "period": PERIOD}
     monkey.undo()
 
 

@@ -8,7 +8,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 import uuid
 from collections import defaultdict
@@ -24,6 +23,7 @@ from adapters.cli.main import cli
 from adapters.kafka.schema import all_schemas
 from projections.runner import ApplicationSource, Projector, open_views
 from tests.integration.test_projections import dump
+from tests.support import zorgid_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,9 +32,6 @@ def zorgid(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-def zorgid_command() -> list[str]:
-    script = Path(sys.executable).with_name("zorgid")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "adapters.cli"]
 
 
 def read_topic(bootstrap: str, topic: str, idle_seconds: float = 2.0) -> list:
