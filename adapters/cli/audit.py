@@ -14,10 +14,10 @@ from adapters.audit import seal as sealing
 from adapters.audit.replay import history as replay_history
 from adapters.bootstrap import open_lifecycle
 from adapters.cli.options import data_dir_option, settings_for
-from adapters.cli.store import json_default
 from domain.application import LoggedEvent
 from domain.clock import parse_timestamp
 from domain.errors import InvalidValue, RuleViolation
+from domain.picture import jsonable
 from projections.base import ts
 from projections.runner import ApplicationSource, build_fresh, open_views
 
@@ -60,19 +60,19 @@ def history(data_dir: Path, target: str, at_text: str | None, as_json: bool) -> 
     finally:
         app.close()
     if as_json:
-        click.echo(json.dumps({
+        click.echo(json.dumps(jsonable({
             "at": result.at.isoformat(),
             "events": [_event_record(e, with_position=False) for e in result.events],
             "state": result.state,
-        }, default=json_default, ensure_ascii=False))
+        }), ensure_ascii=False))
         return
     for event in result.events:
         who = event.actor.get("name", "?")
-        payload = json.dumps(event.payload, default=json_default, ensure_ascii=False)
+        payload = json.dumps(jsonable(event.payload), ensure_ascii=False)
         click.echo(f"v{event.originator_version:<4} {event.timestamp.isoformat()}  "
                    f"{event.type:<30} by {who}  {payload}")
     click.echo(f"state at {result.at.isoformat()}:")
-    click.echo(json.dumps(result.state, indent=2, default=json_default, ensure_ascii=False))
+    click.echo(json.dumps(jsonable(result.state), indent=2, ensure_ascii=False))
 
 
 @audit.command("as-of")
@@ -149,8 +149,7 @@ def export(data_dir: Path, first: int, last: int | None) -> None:
     try:
         limit = None if last is None else last - first + 1
         for event in app.read_log(after=first - 1, limit=limit):
-            click.echo(json.dumps(_event_record(event), default=json_default,
-                                  ensure_ascii=False, sort_keys=False))
+            click.echo(json.dumps(jsonable(_event_record(event)), ensure_ascii=False))
     finally:
         app.close()
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-from uuid import UUID
 
 import click
 
@@ -14,6 +11,7 @@ from adapters.bootstrap import init_data_dir, open_lifecycle
 from adapters.cli.options import data_dir_option, settings_for
 from domain.application import LoggedEvent
 from domain.identity import Actor
+from domain.picture import jsonable
 
 
 @click.command()
@@ -32,14 +30,6 @@ def init(data_dir: Path) -> None:
         click.echo(f"{data_dir} is already initialised; its key is kept")
 
 
-def json_default(value: Any) -> str:
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, set | frozenset):
-        return sorted(value)  # type: ignore[return-value]
-    raise TypeError(f"cannot encode {type(value).__name__}")
 
 
 def event_json(event: LoggedEvent) -> str:
@@ -52,14 +42,14 @@ def event_json(event: LoggedEvent) -> str:
         "actor": event.actor,
         "payload": event.payload,
     }
-    return json.dumps(record, default=json_default, ensure_ascii=False)
+    return json.dumps(jsonable(record), ensure_ascii=False)
 
 
 def event_line(event: LoggedEvent) -> str:
     who = event.actor.get("name", "?")
     if event.actor.get("uzi_number"):
         who = f"{who} ({event.actor['uzi_number']})"
-    payload = json.dumps(event.payload, default=json_default, ensure_ascii=False)
+    payload = json.dumps(jsonable(event.payload), ensure_ascii=False)
     return (
         f"{event.position:>8}  {event.timestamp.isoformat()}  {event.type:<32} "
         f"{event.originator_id} v{event.originator_version}  by {who}  {payload}"

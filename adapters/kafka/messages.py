@@ -27,6 +27,7 @@ from domain.card import Card
 from domain.mandate import Mandate
 from domain.order import BlankCardOrder
 from domain.person import Person
+from domain.picture import jsonable
 from domain.practice import Practice
 
 AGGREGATES = (Practice, BlankCardOrder, Card, Mandate, Person)
@@ -68,16 +69,6 @@ def event_id(originator_id: UUID, originator_version: int) -> UUID:
     return natural_id("event", originator_id, originator_version)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_plain(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)
@@ -93,7 +84,7 @@ def to_message(position: int, topic: str, event: Any, personal_data: bool) -> Me
     kind = event_type(topic)
     if not personal_data and kind.startswith("Person."):
         return None
-    payload = {name: _plain(getattr(event, name)) for name in payload_fields(type(event))}
+    payload = {name: jsonable(getattr(event, name)) for name in payload_fields(type(event))}
     actor = dict(getattr(event, "actor", {}))
     if not personal_data:
         for name in PERSONAL_FIELDS.get(kind, ()):
