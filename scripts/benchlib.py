@@ -12,6 +12,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+def free_port() -> int:
+    """A free TCP port on loopback, for a server the benchmark starts."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 EVENTS_PER_PRACTICE = 55  # what the demo makes on average (measured), to size the store
 
 
