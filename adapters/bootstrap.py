@@ -32,6 +32,7 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import InternalError, OperationalError
 from sqlite_utils import Database
 
+from adapters.pki.ca import DEFAULT_CA_OID as DEFAULT_CARD_CA_OID
 from domain.application import CardLifecycle, Policy
 from domain.clock import Clock
 from domain.errors import DomainError
@@ -247,16 +248,42 @@ def ca_passphrase() -> bytes:
 
 @dataclass(frozen=True)
 class CardWorkshop:
-    """What a server needs to let remote reader agents write cards: the card CA and the
-    per-card management keys. Wired here so the HTTP adapter needs neither the PKI nor
-    the reader adapter."""
+    """What a server holds of the card CA: it publishes the CRL, and, with the master
+    secret, lets remote reader agents write cards (per-card management keys and
+    certificates). Wired here so the HTTP adapter needs neither the PKI nor the reader
+    adapter."""
 
     authority: Any  # adapters.pki.ca.CardCA
-    master_secret: bytes = field(repr=False)
+    master_secret: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, settings: Settings, ca_oid: str | None = None) -> CardWorkshop | None:
+        """The card CA of the data directory when ``ZORGID_CA_PASSPHRASE`` opens it, with
+        the master secret when there is one; None when this server holds no card CA."""
+        from adapters.pki.ca import KEY_FILE, CardCA
+
+        if not os.environ.get("ZORGID_CA_PASSPHRASE") or \
+                not (settings.ca_dir / KEY_FILE).exists():
+            return None
+        authority = CardCA.load(settings.ca_dir, ca_passphrase(),
+                                ca_oid or os.environ.get("ZORGID_CARD_CA_OID", DEFAULT_CARD_CA_OID))
+        secret = read_master_secret(settings) if settings.master_key_path.exists() else None
+        return cls(authority, secret)
+
+    @property
+    def certificate(self) -> Any:
+        return self.authority.certificate
+
+    @property
+    def ca_oid(self) -> str:
+        return str(self.authority.ca_oid)
 
     def keys(self, serial: str) -> tuple[bytes, bytes]:
         from adapters.reader.personalise import management_key
 
+        if self.master_secret is None:
+            raise ConfigurationError("this server holds no card master secret, so it cannot "
+                                     "hand out management keys")
         return (management_key(self.master_secret, serial, False),
                 management_key(self.master_secret, serial, True))
 
@@ -268,6 +295,38 @@ class CardWorkshop:
             Holder(holder["uzi_number"], "N", holder["ura"], holder["role"], holder["agb"],
                    holder["given_name"], holder["surname"], organisation),
             authentication_key, signature_key, not_before, not_after)
+
+    def certify(self, lifecycle: CardLifecycle, card_id: Any, job_id: Any,
+                authentication_key: Any, signature_key: Any) -> tuple[Any, Any]:
+        """Issue a personalising card's two certificates for the public keys its chip
+        generated, valid exactly as long as the card will be (R4), and record them."""
+        from cryptography.hazmat.primitives import serialization
+
+        from domain.card import IssuedCertificate
+        from domain.identity import Actor
+
+        card = lifecycle.get_card(card_id)
+        holder = card.holder or {}
+        organisation = lifecycle.get_practice(holder["ura"]).name
+        not_before, not_after = lifecycle.certificate_validity(card_id)
+        authentication, signature = self.issue(holder, organisation, authentication_key,
+                                               signature_key, not_before, not_after)
+        issued = [IssuedCertificate.of(slot, c.serial_number,
+                                       c.public_bytes(serialization.Encoding.DER),
+                                       c.not_valid_after_utc)
+                  for slot, c in (("9A", authentication), ("9C", signature))]
+        lifecycle.record_certificates_issued(card_id, job_id, issued, not_before,
+                                             Actor.system("card-ca"))
+        return authentication, signature
+
+    def crl(self, rows: list[dict[str, str]], now: Any) -> bytes:
+        """The CRL (DER) for rows of the certificates view."""
+        from cryptography.hazmat.primitives import serialization
+
+        from adapters.pki.ca import crl_entries_of
+
+        return bytes(self.authority.crl(crl_entries_of(rows), now)
+                     .public_bytes(serialization.Encoding.DER))
 
 
 def client_certificate_checker(card_ca: Any | None, card_ca_oid: str,

@@ -81,7 +81,7 @@ class LoggedEvent:
 
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 12  # backoff of 1.25 s on average, 2.5 s at most, before a conflict
 
 
 def command(method: Callable[P, R]) -> Callable[P, R]:
@@ -98,9 +98,9 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
                 log.info("%s lost a concurrent write (attempt %d)", method.__name__, attempt)
                 if attempt == MAX_ATTEMPTS:
                     raise ConcurrencyConflict() from None
-                # Exponential backoff with full jitter (2 ms .. 256 ms ceiling), so two
+                # Exponential backoff with full jitter (ceilings 4 ms .. 500 ms), so two
                 # writers hammering one aggregate stop colliding in lockstep.
-                time.sleep(random.uniform(0, 0.002 * 2**attempt))
+                time.sleep(random.uniform(0, min(0.5, 0.002 * 2**attempt)))
         raise AssertionError("unreachable")
 
     return wrapper
@@ -312,6 +312,12 @@ class CardLifecycle(Application[UUID]):
                 "uzi_pass_not_named_employee",
                 "a ZORG-ID card is created with your own UZI-medewerkerspas op naam "
                 f"(card type N); this is a card of type {by.card_type.value}",
+            )
+        if by.zorgid_card:
+            raise NotAllowed(
+                "uzi_pass_required",
+                "a ZORG-ID card is created with your UZI-medewerkerspas op naam, not with "
+                "another ZORG-ID card",
             )
         self._registered_practice(by.ura)
         card = self.get_card_by_serial(card_serial)

@@ -7,6 +7,7 @@ even before the `Expired` event is appended (R11).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -114,6 +115,13 @@ class IssuedCertificate:
     serial_number: str  # hex
     sha256: str  # fingerprint of the DER
     not_after: datetime
+
+    @classmethod
+    def of(cls, slot: str, serial_number: int, der: bytes, not_after: datetime) \
+            -> IssuedCertificate:
+        """From an X.509 certificate's serial, DER encoding and notAfter."""
+        return cls(slot, format(serial_number, "x"), hashlib.sha256(der).hexdigest(),
+                   not_after)
 
     def to_dict(self) -> dict[str, Any]:
         return {

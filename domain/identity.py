@@ -117,6 +117,9 @@ class UziPass:
     agb: Agb = NO_AGB
     revoked: bool = False
     certificate_serial: str = ""
+    # the certificate is one of our ZORG-ID cards, not a UZI pass: it carries the same
+    # identity, but a card is created only with the UZI pass itself (R3)
+    zorgid_card: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "uzi_number", UziNumber(self.uzi_number))

@@ -11,7 +11,6 @@ from pathlib import Path
 from types import FrameType
 
 import click
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from adapters.bootstrap import (
@@ -23,7 +22,7 @@ from adapters.bootstrap import (
 )
 from adapters.cli.options import Stopper, data_dir_option, settings_for
 from adapters.cli.uzi import load_certificates, load_crls
-from adapters.pki.ca import DEFAULT_CA_OID, REASONS, CardCA, CrlEntry
+from adapters.pki.ca import DEFAULT_CA_OID, CardCA, crl_entries_of
 from adapters.pki.certificates import Holder
 from adapters.pki.uzi import PRODUCTION_CA_OIDS, UziValidator
 from domain.clock import SystemClock
@@ -110,16 +109,9 @@ def ca_crl(data_dir: Path, out: Path, follow: bool, poll: float) -> None:
         db.conn.close()
 
 
-def crl_rows_to_entries(rows: list[dict[str, str]]) -> list[CrlEntry]:
-    return [CrlEntry(int(row["serial_number"], 16), datetime.fromisoformat(row["since"]),
-                     on_hold=row["status"] == "on_hold",
-                     reason=REASONS.get(row["reason"] or "", x509.ReasonFlags.unspecified))
-            for row in rows]
-
-
 def _write_crl(authority: CardCA, rows: list[dict[str, str]], now: datetime,
                out: Path) -> None:
-    crl = authority.crl(crl_rows_to_entries(rows), now)
+    crl = authority.crl(crl_entries_of(rows), now)
     temporary = out.with_name(out.name + ".tmp")
     temporary.write_bytes(crl.public_bytes(serialization.Encoding.DER))
     os.replace(temporary, out)  # readers never see half a CRL

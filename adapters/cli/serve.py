@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from adapters.bootstrap import ConfigurationError
 from adapters.cli.options import data_dir_option, settings_for
+from adapters.http.tokens import ROLES
 
 
 @click.command()
@@ -27,39 +27,14 @@ def serve(data_dir: Path, host: str, port: int, dev: bool) -> None:
       zorgid serve --dev --data-dir ./demo     # then open http://127.0.0.1:8000/portal
     """
     import uvicorn
-    from cryptography.hazmat.primitives import serialization
 
+    from adapters.bootstrap import CardWorkshop
     from adapters.http.app import create_app
-    from adapters.pki.ca import DEFAULT_CA_OID, CardCA
 
     settings = settings_for(data_dir)
     if dev:
         _demo_data(settings)
-    ca_oid = os.environ.get("ZORGID_CARD_CA_OID", DEFAULT_CA_OID)
-    authority = None
-    if os.environ.get("ZORGID_CA_PASSPHRASE") and (settings.ca_dir / "card-ca.key").exists():
-        authority = CardCA.load(settings.ca_dir, os.environ["ZORGID_CA_PASSPHRASE"].encode(),
-                                ca_oid)
-    app = create_app(settings, card_ca=authority.certificate if authority else None,
-                     card_ca_oid=ca_oid, dev=dev)
-    if authority is not None:
-        from adapters.cli.cards import crl_rows_to_entries
-        from projections.certificates import crl_entries
-
-        def publish() -> bytes:
-            db = app.state.views.open()
-            try:
-                now = app.state.clock.now()
-                crl = authority.crl(crl_rows_to_entries(crl_entries(db, now)), now)
-            finally:
-                db.conn.close()
-            return crl.public_bytes(serialization.Encoding.DER)
-
-        app.state.crl_publisher = publish
-        if settings.master_key_path.exists():
-            from adapters.bootstrap import CardWorkshop, read_master_secret
-
-            app.state.workshop = CardWorkshop(authority, read_master_secret(settings))
+    app = create_app(settings, workshop=CardWorkshop.open(settings), dev=dev)
     if dev:
         click.echo(f"DEMO: open http://{host}:{port}/portal and pick a demo identity; "
                    f"the API is at http://{host}:{port}/docs")
@@ -84,7 +59,7 @@ def _demo_data(settings) -> None:  # type: ignore[no-untyped-def]
 
 @click.group()
 def tokens() -> None:
-    """Service tokens for fulfilment, billing and auditors.
+    """Service tokens for fulfilment, billing, auditors and operators (/metrics).
 
     \b
     Example:
@@ -94,7 +69,9 @@ def tokens() -> None:
 
 @tokens.command("create")
 @data_dir_option
-@click.option("--role", type=click.Choice(["fulfilment", "billing", "auditor"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="fulfilment ships orders, billing reads invoices, auditor reads the event "
+                   "log, operator scrapes /metrics.")
 def tokens_create(data_dir: Path, role: str) -> None:
     """Create a token and print it alone on stdout (it is stored hashed; keep it safe).
 

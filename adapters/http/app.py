@@ -19,6 +19,8 @@ from fastapi.responses import JSONResponse
 from sqlite_utils import Database
 
 from adapters.bootstrap import (
+    DEFAULT_CARD_CA_OID,
+    CardWorkshop,
     ConfigurationError,
     Settings,
     client_certificate_checker,
@@ -37,8 +39,14 @@ from domain.errors import (
 )
 from projections.runner import ApplicationSource, Projector, open_views
 
+
+class Unavailable(DomainError):
+    """This server is not set up for the request (no card CA, no master secret)."""
+
+
 STATUS = [(Unauthenticated, 401), (NotAllowed, 403), (NotFound, 404), (InvalidValue, 422),
-          (RuleViolation, 409), (ConcurrencyConflict, 409), (ConfigurationError, 503)]
+          (RuleViolation, 409), (ConcurrencyConflict, 409), (ConfigurationError, 503),
+          (Unavailable, 503)]
 
 
 class Metrics:
@@ -102,9 +110,14 @@ class Views:
 
 
 def create_app(settings: Settings, clock: Clock | None = None,
-               card_ca: x509.Certificate | None = None, card_ca_oid: str = "2.999.528.1.3",
+               workshop: CardWorkshop | None = None,
                extra_anchors: list[x509.Certificate] | None = None,
                dev: bool = False) -> FastAPI:
+    """The API and portal on the store and views of `settings`. With a `workshop` (our
+    card CA) the app also accepts ZORG-ID cards as client certificates, publishes the CRL
+    and, when the workshop holds the master secret, serves remote personalisation jobs."""
+    card_ca = workshop.certificate if workshop else None
+    card_ca_oid = workshop.ca_oid if workshop else DEFAULT_CARD_CA_OID
     api = FastAPI(title="zorgid-cards", version="1",
                   description="Lifecycle of the ZORG-ID Smartcard")
     lifecycle = open_lifecycle(settings, clock=clock or SystemClock())
@@ -116,8 +129,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     api.state.auth = AuthSettings.from_env(
         client_certificate_checker(card_ca, card_ca_oid, extra_anchors), card_ca_oid)
     api.state.card_ca = card_ca
-    api.state.crl_publisher = None  # set by `zorgid serve` when it holds the card CA
-    api.state.workshop = None  # likewise (a CardWorkshop), for remote personalisation jobs
+    api.state.workshop = workshop
     api.state.dev = dev
     secret_file = settings.data_dir / "http-job.key"
     if not secret_file.exists():

@@ -97,5 +97,6 @@ def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,
     via_card = verdict.identity.ca_oid == settings.card_ca_oid
     if via_card and revoked_card_certificate(verdict.identity.serial_number):
         raise Unauthenticated("card_revoked", "this ZORG-ID card is revoked or suspended")
-    return Principal("person", uzi_pass=verdict.identity.to_pass(), via_card=via_card,
+    return Principal("person", uzi_pass=verdict.identity.to_pass(zorgid_card=via_card),
+                     via_card=via_card,
                      certificate_serial=verdict.identity.serial_number)

@@ -111,6 +111,8 @@ ERRORS_NL = {
                                    "dan die op uw UZI-pas.",
     "manager_cannot_hold_card": "Een beheerder of administrator kan geen kaart aanmaken.",
     "uzi_pass_not_named_employee": "Een kaart maakt u met uw eigen UZI-medewerkerspas op naam.",
+    "uzi_pass_required": "Log in met uw UZI-medewerkerspas om een kaart te maken, niet met "
+                         "een ZORG-ID kaart.",
     "guest_use_overlaps": "Er is al gastgebruik bij deze praktijk in die periode.",
     "invalid_period": "De einddatum ligt voor de begindatum.",
     "period_in_past": "Die periode ligt in het verleden.",

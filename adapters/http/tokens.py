@@ -1,4 +1,5 @@
-"""Service tokens (fulfilment, billing, auditor): random, shown once, stored hashed."""
+"""Service tokens (fulfilment, billing, auditor, operator): random, shown once, stored
+hashed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from domain.errors import InvalidValue
 
-ROLES = ("fulfilment", "billing", "auditor")
+ROLES = ("fulfilment", "billing", "auditor", "operator")  # operator: /metrics
 TOKENS_FILE = "tokens.json"
 
 

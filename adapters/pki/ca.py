@@ -102,6 +102,15 @@ REASONS = {
 }
 
 
+def crl_entries_of(rows: list[dict[str, str]]) -> list[CrlEntry]:
+    """CRL entries from rows of the certificates view (serial in hex, since, status,
+    reason)."""
+    return [CrlEntry(int(row["serial_number"], 16), dt.datetime.fromisoformat(row["since"]),
+                     on_hold=row["status"] == "on_hold",
+                     reason=REASONS.get(row["reason"] or "", x509.ReasonFlags.unspecified))
+            for row in rows]
+
+
 class CardCA:
     def __init__(self, signer: Signer, certificate: x509.Certificate,
                  ca_oid: str = DEFAULT_CA_OID,

@@ -92,11 +92,12 @@ class UziIdentity:
         return (ca_oid, version, UziNumber(uzi), CardType.parse(card_type).value, Ura(ura),
                 RoleCode(role), Agb(agb))
 
-    def to_pass(self, revoked: bool = False) -> UziPass:
+    def to_pass(self, revoked: bool = False, zorgid_card: bool = False) -> UziPass:
         return UziPass(uzi_number=self.uzi_number, card_type=self.card_type, ura=self.ura,
                        role=self.role, given_name=self.given_name, surname=self.surname,
                        not_before=self.not_before, not_after=self.not_after, agb=self.agb,
-                       revoked=revoked, certificate_serial=self.serial_number)
+                       revoked=revoked, certificate_serial=self.serial_number,
+                       zorgid_card=zorgid_card)
 
     def as_dict(self) -> dict[str, str]:
         record = asdict(self)

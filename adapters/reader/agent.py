@@ -18,7 +18,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from hashlib import sha256
 from uuid import UUID
 
 from cryptography import x509
@@ -61,10 +60,9 @@ class Personalised:
 
 
 def _issued(slot: str, certificate: x509.Certificate) -> IssuedCertificate:
-    return IssuedCertificate(
-        slot=slot, serial_number=format(certificate.serial_number, "x"),
-        sha256=sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest(),
-        not_after=certificate.not_valid_after_utc)
+    return IssuedCertificate.of(slot, certificate.serial_number,
+                                certificate.public_bytes(serialization.Encoding.DER),
+                                certificate.not_valid_after_utc)
 
 
 def personalise(app: CardLifecycle, transport: Transport, holder: UziPass,

@@ -27,14 +27,16 @@ def header(issued) -> dict[str, str]:
     return {"X-SSL-Client-Cert": quote(pem.decode())}
 
 
-def make_api(data_dir, pki: UziTestHierarchy, monkeypatch: pytest.MonkeyPatch):
-    """The API on a fresh store, trusting the test UZI hierarchy, behind the test client
-    as its 'TLS proxy'."""
+def make_api(data_dir, pki: UziTestHierarchy, monkeypatch: pytest.MonkeyPatch,
+             workshop=None):
+    """The API on a fresh store (or the one in `data_dir`), trusting the test UZI
+    hierarchy and, with a workshop, our card CA, behind the test client as its 'TLS
+    proxy'."""
     monkeypatch.setenv("ZORGID_TRUSTED_PROXIES", "testclient")
     monkeypatch.setenv("ZORGID_UZI_CA_OIDS", f"N={TEST_CA_OIDS['N']},Z={TEST_CA_OIDS['Z']}")
     settings = Settings(data_dir=data_dir)
     init_data_dir(settings)
-    return create_app(settings, extra_anchors=[pki.root])
+    return create_app(settings, workshop=workshop, extra_anchors=[pki.root])
 
 
 
@@ -127,7 +129,8 @@ def test_a_practice_from_registration_to_a_card_and_its_revocation(api, people):
     assert api.get(f"/v1/cards/{card_id}/history",
                    headers=people["colleague"]).status_code == 403
 
-    metrics = api.get("/metrics")
+    assert api.get("/metrics").status_code == 401
+    metrics = api.get("/metrics", headers=bearer(api, "operator"))
     assert metrics.status_code == 200
     assert 'zorgid_http_requests_total{method="POST",route="/v1/cards",status="201"} 1' \
         in metrics.text

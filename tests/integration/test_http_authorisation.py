@@ -1,25 +1,39 @@
-"""Who may read what: every read route with every kind of caller, in one table."""
+"""Who may do what: every API route with every kind of caller, in one table.
+
+The callers are real: UZI passes from the test hierarchy and ZORG-ID cards issued by our
+card CA (one active, one revoked), each forwarded as the TLS proxy would; services with
+their bearer tokens; the remote reader agent with its job token; and nobody at all.
+Reads run against one shared world; every command cell runs on its own copy of it, so
+one caller's success cannot change what the next one meets."""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from urllib.parse import quote
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
+from adapters.bootstrap import CardWorkshop
+from adapters.http.routes.cards import job_token
 from adapters.http.tokens import TokenStore
+from adapters.pki.ca import CardCA
 from adapters.pki.certificates import Holder
 from adapters.pki.hierarchy import UziTestHierarchy
 from adapters.pki.uzi import identity_of
 from domain.identity import Actor
 from tests.integration.test_http_api import header, make_api
-from tests.support import create_card
 
 URA, OTHER = "90000382", "90000417"
 NOW = dt.datetime.now(dt.UTC)
+TODAY = NOW.date()
 PERIOD = NOW.strftime("%Y-%m")
 
-# caller -> (uzi number, card type, URA) for people; services by role; or none
+# People: (UZI number, card type, URA). "revoked_card" logs in with a ZORG-ID card that
+# was revoked; "holder_card" is the holder logging in with their (active) ZORG-ID card.
 PEOPLE = {
     "holder": ("900020001", "N", URA),
     "colleague": ("900020002", "N", URA),
@@ -27,71 +41,87 @@ PEOPLE = {
     "beheerder": ("900020009", "N", URA),
     "care_provider": ("900016529", "Z", URA),
     "other_administrator": ("900030001", "Z", OTHER),
+    "other_beheerder": ("900030009", "N", OTHER),
+    "revoked_holder": ("900020004", "N", URA),
+    "job_holder": ("900020005", "N", URA),
 }
-SERVICES = ("fulfilment", "billing", "auditor")
+SERVICES = ("fulfilment", "billing", "auditor", "operator")
 
-# route -> expected status per caller (order of COLUMNS)
-COLUMNS = ("holder", "colleague", "administrator", "beheerder", "care_provider",
-           "other_administrator", "fulfilment", "billing", "auditor", "nobody", "expired")
-MATRIX = {
-    "GET /v1/practices/{ura}":                (403, 403, 200, 200, 403, 403, 403, 403, 200, 401, 401),
-    "GET /v1/practices/{ura}/orders":         (403, 403, 200, 200, 403, 403, 403, 403, 403, 401, 401),
-    "GET /v1/practices/{ura}/cards":          (403, 403, 200, 200, 403, 403, 403, 403, 403, 401, 401),
-    "GET /v1/practices/{ura}/expiring":       (403, 403, 200, 200, 403, 403, 403, 403, 403, 401, 401),
-    "GET /v1/cards/{card}":                   (200, 403, 200, 200, 403, 403, 403, 403, 200, 401, 401),
-    "GET /v1/cards/{card}/history":           (200, 403, 200, 200, 403, 403, 403, 403, 200, 401, 401),
-    "GET /v1/cards/{card}/mandates":          (200, 403, 200, 200, 403, 403, 403, 403, 403, 401, 401),
-    "GET /v1/cards/{card}/guest-uses":        (200, 403, 200, 200, 403, 403, 403, 403, 200, 401, 401),
-    "GET /v1/me":                             (200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401),
-    "GET /v1/invoices?period={period}&ura={ura}": (403, 403, 200, 200, 403, 403, 403, 200, 403, 401, 401),
-    "GET /v1/events?limit=1":                 (403, 403, 403, 403, 403, 403, 403, 403, 200, 401, 401),
-    "GET /healthz":                           (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+#  hold   the holder of card {card}, with their UZI pass   hcard  the same, with that card
+#  coll   an employee of the practice without a role       adm/beh  its administrator/beheerder
+#  care   a care provider (Z pass) of the practice         oadm/obeh  the same of another practice
+#  fulf/bill/aud/oper  service tokens                      job    the job token of job {job}
+#  none   no credential   exp  an expired UZI pass         revk   a revoked ZORG-ID card
+COLUMNS = ("holder", "holder_card", "colleague", "administrator", "beheerder",
+           "care_provider", "other_administrator", "other_beheerder", "fulfilment", "billing",
+           "auditor", "operator", "job_agent", "nobody", "expired", "revoked_card")
+
+READS = {  #                                    hold hcard coll  adm  beh care oadm obeh fulf bill  aud oper  job none  exp revk
+    "GET /v1/practices/{ura}":                  (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 200, 403, 401, 401, 401, 401),
+    "GET /v1/practices/{ura}/orders":           (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "GET /v1/practices/{ura}/cards":            (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "GET /v1/practices/{ura}/expiring":         (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "GET /v1/cards/{card}":                     (200, 200, 403, 200, 200, 403, 403, 403, 403, 403, 200, 403, 401, 401, 401, 401),
+    "GET /v1/cards/{card}/history":             (200, 200, 403, 200, 200, 403, 403, 403, 403, 403, 200, 403, 401, 401, 401, 401),
+    "GET /v1/cards/{card}/mandates":            (200, 200, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "GET /v1/cards/{card}/guest-uses":          (200, 200, 403, 200, 200, 403, 403, 403, 403, 403, 200, 403, 401, 401, 401, 401),
+    "GET /v1/me":                               (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 401, 401),
+    "GET /v1/invoices?period={period}&ura={ura}": (403, 403, 403, 200, 200, 403, 403, 403, 403, 200, 403, 403, 401, 401, 401, 401),
+    "GET /v1/events?limit=1":                   (403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 401, 401, 401, 401),
+    "GET /v1/personalisation-jobs/{job}":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 200, 401, 401, 401),
+    "GET /v1/crl":                              (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /healthz":                             (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /metrics":                             (403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 401, 401, 401, 401),
+}  # fmt: skip
+
+# "{name}" after the path is the body (BODIES); a last word names a variant of the world.
+COMMANDS = {  #                                           hold hcard coll  adm  beh care oadm obeh fulf bill  aud oper  job none  exp revk
+    "POST /v1/practices {practice} other_unregistered":     (403, 403, 403, 403, 403, 403, 201, 201, 403, 403, 403, 403, 401, 401, 401, 401),
+    "POST /v1/practices/{ura}/managers {manager}":          (403, 403, 403, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "DELETE /v1/practices/{ura}/managers/{beheerder}":      (403, 403, 403, 204, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "POST /v1/practices/{ura}/orders {order}":              (403, 403, 403, 201, 201, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "POST /v1/orders/{order}/shipment {shipment}":          (403, 403, 403, 403, 403, 403, 403, 403, 204, 403, 403, 403, 401, 401, 401, 401),
+    "POST /v1/cards {blank}":                               (201, 403, 201, 403, 409, 403, 403, 409, 403, 403, 403, 403, 401, 401, 401, 401),
+    "POST /v1/cards/{card}/suspension {reason}":            (204, 204, 403, 204, 204, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "DELETE /v1/cards/{card}/suspension suspended":         (403, 401, 403, 204, 204, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "POST /v1/cards/{card}/revocation {reason}":            (204, 204, 403, 204, 204, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "POST /v1/cards/{card}/links {other}":                  (403, 403, 403, 403, 403, 403, 201, 201, 403, 403, 403, 403, 401, 401, 401, 401),
+    "DELETE /v1/cards/{card}/links/{ura}":                  (204, 204, 403, 204, 204, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "POST /v1/cards/{card}/guest-uses {guest_use}":         (403, 403, 403, 403, 403, 403, 201, 201, 403, 403, 403, 403, 401, 401, 401, 401),
+    "DELETE /v1/cards/{card}/guest-uses/{guest_use}":       (403, 403, 403, 403, 403, 403, 204, 204, 403, 403, 403, 403, 401, 401, 401, 401),
+    "POST /v1/practices/{ura}/mandates {mandate}":          (403, 403, 403, 201, 403, 201, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "DELETE /v1/mandates/{mandate}":                        (403, 403, 403, 204, 403, 204, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "POST /v1/personalisation-jobs/{job}/public-keys {keys}": (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 200, 401, 401, 401),
+    "POST /v1/personalisation-jobs/{job}/result {failed}":  (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 204, 401, 401, 401),
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def world(identities, tmp_path_factory):
-    client, headers, values, monkey = fresh_world(
-        *identities, tmp_path_factory.mktemp("authz") / "data", suspended=False)
-    yield client, headers, {**values, "period": PERIOD}
-    monkey.undo()
+def _spki(key: ec.EllipticCurvePrivateKey) -> str:
+    return key.public_key().public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo
+                                         ).decode()
 
 
-@pytest.mark.parametrize("route", list(MATRIX))
-def test_every_caller_gets_the_expected_status(world, route):
-    client, headers, values = world
-    method, path = route.split(" ", 1)
-    url = path.format(**values)
-    got = {caller: client.request(method, url, headers=headers[caller]).status_code
-           for caller in COLUMNS}
-    expected = dict(zip(COLUMNS, MATRIX[route], strict=True))
-    assert got == expected
-
-
-# Commands: each cell runs on a fresh store, so one caller's success cannot change
-# what the next one meets. "suspended" marks routes whose card starts suspended.
-COMMANDS = {
-    "POST /v1/cards/{card}/suspension {reason}":      (204, 403, 204, 204, 403, 403, 403, 403, 403, 401, 401),
-    "DELETE /v1/cards/{card}/suspension suspended":   (403, 403, 204, 204, 403, 403, 403, 403, 403, 401, 401),
-    "POST /v1/cards/{card}/revocation {reason}":      (204, 403, 204, 204, 403, 403, 403, 403, 403, 401, 401),
-    "POST /v1/cards/{card}/links {other}":            (403, 403, 403, 403, 403, 201, 403, 403, 403, 401, 401),
-    "DELETE /v1/cards/{card}/links/{ura}":            (204, 403, 204, 204, 403, 403, 403, 403, 403, 401, 401),
-    "POST /v1/practices/{ura}/managers {manager}":    (403, 403, 201, 403, 403, 403, 403, 403, 403, 401, 401),
-    "POST /v1/practices/{ura}/orders {order}":        (403, 403, 201, 201, 403, 403, 403, 403, 403, 401, 401),
-    "POST /v1/orders/{order}/shipment {shipment}":    (403, 403, 403, 403, 403, 403, 204, 403, 403, 401, 401),
-    "POST /v1/practices/{ura}/mandates {mandate}":    (403, 403, 201, 403, 201, 403, 403, 403, 403, 401, 401),
-}  # fmt: skip
 BODIES = {
-    "reason": {"reason": "defect"}, "other": {"ura": OTHER}, "order": {"quantity": 1},
+    "practice": {"ura": OTHER, "name": "Apotheek Elders", "kind": "apotheek"},
     "manager": {"uzi_number": "900020077", "name": "Nieuwe Beheerder", "role": "beheerder"},
-    "shipment": {"card_serials": ["ZID000000009"]},
+    "order": {"quantity": 1},
+    "shipment": {"card_serials": ["ZID000000099"]},
+    "blank": {"card_serial": "ZID000000002"},
+    "reason": {"reason": "defect"},
+    "other": {"ura": OTHER},
+    "guest_use": {"host_ura": OTHER, "starts_on": str(TODAY + dt.timedelta(days=30)),
+                  "ends_on": str(TODAY + dt.timedelta(days=40))},
     "mandate": {"mandatee_uzi_number": "900020002",
                 "valid_until": (NOW + dt.timedelta(days=90)).isoformat()},
+    "keys": {"9A": _spki(ec.generate_private_key(ec.SECP256R1())),
+             "9C": _spki(ec.generate_private_key(ec.SECP256R1()))},
+    "failed": {"outcome": "failed", "step": "generate_keys", "detail": "card pulled"},
 }
 
 
 @pytest.fixture(scope="module")
-def identities():
+def identities(tmp_path_factory):
     pki = UziTestHierarchy()
     issued = {name: pki.issue_pass(Holder(uzi, kind, ura, "01.015" if kind == "Z" else "00.000",
                                           "00000000", name.title(), "Test", "P"),
@@ -99,46 +129,147 @@ def identities():
               for name, (uzi, kind, ura) in PEOPLE.items()}
     expired = pki.issue_pass(Holder("900020003", "N", URA, "00.000", "00000000", "Oud", "Pas",
                                     "P"), NOW - dt.timedelta(days=30), NOW - dt.timedelta(days=1))
-    return pki, issued, expired
+    authority = CardCA.create(tmp_path_factory.mktemp("card-ca"), b"passphrase",
+                              NOW - dt.timedelta(days=1))
+    workshop = CardWorkshop(authority, b"master secret of the authorisation test")
+    return pki, issued, expired, workshop
 
 
-def fresh_world(pki, issued, expired, directory, suspended: bool):
+def card_header(workshop: CardWorkshop, certificate) -> dict[str, str]:
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM)
+                   for c in (certificate, workshop.certificate))
+    return {"X-SSL-Client-Cert": quote(pem.decode())}
+
+
+def personalised(app, workshop: CardWorkshop, serial: str, holder) -> tuple:
+    """A card created, certified by our card CA (keys made here, as the chip would) and
+    activated: its id and its authentication certificate."""
+    started = app.start_card_creation(serial, holder)
+    keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(2)]
+    authentication, _ = workshop.certify(app, started.card_id, started.job_id,
+                                         keys[0].public_key(), keys[1].public_key())
+    app.activate_card(started.card_id, started.job_id, Actor.system("reader-agent"))
+    return started.card_id, authentication
+
+
+def build_world(identities, directory, variant: str = ""):
+    """Two practices with their managers; the holder's active card (with a guest use at
+    the other practice), a revoked card, a job in progress, a mandate, an unshipped
+    order and a blank card; the callers' headers and the ids the routes need."""
+    pki, issued, expired, workshop = identities
     monkey = pytest.MonkeyPatch()
-    client = TestClient(make_api(directory, pki, monkey))
-    app = client.app.state.lifecycle
+    api = make_api(directory, pki, monkey, workshop)
+    app = api.state.lifecycle
     passes = {name: identity_of(i.certificate).to_pass() for name, i in issued.items()}
+    fulfilment = Actor.system("fulfilment")
     app.register_practice(URA, "Praktijk", "huisartsenpraktijk", passes["administrator"])
-    app.register_practice(OTHER, "Elders", "apotheek", passes["other_administrator"])
     app.appoint_manager(URA, PEOPLE["beheerder"][0], "Beheer", "beheerder",
                         passes["administrator"])
-    app.ship_order(app.place_order(URA, 1, "k", passes["administrator"]), ["ZID000000001"],
-                   Actor.system("fulfilment"))
-    card = create_card(app, "ZID000000001", passes["holder"])
-    if suspended:
+    serials = [f"ZID00000000{n}" for n in range(1, 6)]
+    app.ship_order(app.place_order(URA, 5, "blanks", passes["administrator"]), serials,
+                   fulfilment)
+    card, holder_certificate = personalised(app, workshop, serials[0], passes["holder"])
+    gone, revoked_certificate = personalised(app, workshop, serials[3],
+                                             passes["revoked_holder"])
+    app.revoke_card(gone, "defect", passes["revoked_holder"])
+    job = app.start_card_creation(serials[4], passes["job_holder"]).job_id
+    mandate = app.grant_mandate(URA, PEOPLE["colleague"][0], NOW + dt.timedelta(days=60),
+                                passes["care_provider"])
+    values = {"ura": URA, "card": str(card), "job": str(job), "mandate": str(mandate),
+              "beheerder": PEOPLE["beheerder"][0], "period": PERIOD, "guest_use": "",
+              "order": str(app.place_order(URA, 1, "pending", passes["administrator"]))}
+    if variant != "other_unregistered":
+        app.register_practice(OTHER, "Elders", "apotheek", passes["other_administrator"])
+        app.appoint_manager(OTHER, PEOPLE["other_beheerder"][0], "Beheer Elders", "beheerder",
+                            passes["other_administrator"])
+        values["guest_use"] = str(app.grant_guest_use(
+            card, OTHER, TODAY, TODAY + dt.timedelta(days=7), passes["other_administrator"]))
+    if variant == "suspended":
         app.suspend_card(card, "kwijt", passes["holder"])
-    order = app.place_order(URA, 1, "pending", passes["administrator"])
     tokens = TokenStore(directory / "tokens.json")
     headers = {name: header(i) for name, i in issued.items()}
     headers.update({role: {"Authorization": f"Bearer {tokens.create(role)}"}
                     for role in SERVICES})
+    headers["holder_card"] = card_header(workshop, holder_certificate)
+    headers["revoked_card"] = card_header(workshop, revoked_certificate)
+    headers["job_agent"] = {"Authorization": f"Bearer {job_token(api.state.job_secret, job)}"}
     headers["nobody"] = {}
     headers["expired"] = header(expired)
-    return client, headers, {"ura": URA, "card": str(card), "order": str(order)}, monkey
+    api.state.views.catch_up()
+    return api, headers, values, monkey
+
+
+@pytest.fixture(scope="module")
+def world(identities, tmp_path_factory):
+    api, headers, values, monkey = build_world(identities,
+                                               tmp_path_factory.mktemp("authz") / "data")
+    yield TestClient(api), headers, values
+    monkey.undo()
+
+
+@pytest.mark.parametrize("route", list(READS))
+def test_every_caller_reads_what_they_may(world, route):
+    client, headers, values = world
+    method, path = route.split(" ", 1)
+    url = path.format(**values)
+    got = {caller: client.request(method, url, headers=headers[caller]).status_code
+           for caller in COLUMNS}
+    assert got == dict(zip(COLUMNS, READS[route], strict=True))
+
+
+@pytest.fixture(scope="module")
+def templates(identities, tmp_path_factory):
+    """One built world per variant, closed and kept as files; each command cell runs on
+    a copy."""
+    built: dict[str, tuple] = {}
+
+    def template(variant: str):
+        if variant not in built:
+            directory = tmp_path_factory.mktemp(f"template-{variant or 'plain'}") / "data"
+            api, headers, values, monkey = build_world(identities, directory, variant)
+            api.state.lifecycle.close()
+            api.state.views.writer.conn.close()
+            monkey.undo()
+            built[variant] = (directory, headers, values)
+        return built[variant]
+    return template
 
 
 @pytest.mark.parametrize("route", list(COMMANDS))
-def test_every_caller_may_or_may_not_command(identities, tmp_path, route):
-    pki, issued, expired = identities
+def test_every_caller_commands_what_they_may(identities, templates, tmp_path, route):
+    pki, _, _, workshop = identities
     method, path, *extra = route.split(" ")
-    body_name = next((e[1:-1] for e in extra if e.startswith("{")), None)
-    got = {}
+    body = next((BODIES[e[1:-1]] for e in extra if e.startswith("{")), None)
+    variant = next((e for e in extra if not e.startswith("{")), "")
+    template, headers, values = templates(variant)
+    got, before_after = {}, {}
     for caller in COLUMNS:
-        client, headers, values, monkey = fresh_world(pki, issued, expired,
-                                                     tmp_path / caller / "data",
-                                                     "suspended" in extra)
-        request_headers = {**headers[caller], "Idempotency-Key": f"k-{caller}"}
-        response = client.request(method, path.format(**values), headers=request_headers,
-                                  json=BODIES.get(body_name) if body_name else None)
+        directory = tmp_path / caller
+        shutil.copytree(template, directory)
+        monkey = pytest.MonkeyPatch()
+        api = make_api(directory, pki, monkey, workshop)
+        client = TestClient(api)
+        before = api.state.lifecycle.head()
+        response = client.request(method, path.format(**values), json=body,
+                                  headers={**headers[caller], "Idempotency-Key": "k"})
         got[caller] = response.status_code
+        before_after[caller] = (before, api.state.lifecycle.head())
+        if response.status_code >= 400:  # every refusal is a stable code and a sentence
+            assert set(response.json()) == {"code", "message"}, response.text
+        api.state.lifecycle.close()
         monkey.undo()
     assert got == dict(zip(COLUMNS, COMMANDS[route], strict=True))
+    for caller, (before, after) in before_after.items():  # a refused command appends nothing
+        assert (after > before) == (got[caller] < 400), caller
+
+
+def test_a_zorgid_card_logs_in_as_its_holder_but_creates_no_card(world):
+    client, headers, values = world
+    me = client.get("/v1/me", headers=headers["holder_card"]).json()
+    assert (me["uzi_number"], me["logged_in_with"]) == (PEOPLE["holder"][0], "zorgid_card")
+    assert [c["card_id"] for c in me["cards"]] == [values["card"]]
+    assert client.get("/v1/me", headers=headers["holder"]).json()["logged_in_with"] == "uzi_pass"
+    refused = client.post("/v1/cards", json=BODIES["blank"], headers=headers["holder_card"])
+    assert (refused.status_code, refused.json()["code"]) == (403, "uzi_pass_required")
+    revoked = client.get("/v1/me", headers=headers["revoked_card"])
+    assert (revoked.status_code, revoked.json()["code"]) == (401, "card_revoked")

@@ -9,6 +9,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from adapters.bootstrap import CardWorkshop
+from adapters.pki.ca import CardCA
 from adapters.pki.certificates import Holder
 from adapters.pki.hierarchy import UziTestHierarchy
 from adapters.pki.uzi import identity_of
@@ -22,7 +24,9 @@ SEEN: list = []
 def api_schema(tmp_path_factory):
     monkey = pytest.MonkeyPatch()
     pki = UziTestHierarchy()
-    app = make_api(tmp_path_factory.mktemp("fuzz") / "data", pki, monkey)
+    workshop = CardWorkshop(CardCA.create(tmp_path_factory.mktemp("ca"), b"pw",
+                                          NOW - dt.timedelta(days=1)), b"master secret")
+    app = make_api(tmp_path_factory.mktemp("fuzz") / "data", pki, monkey, workshop)
     doctor = pki.issue_pass(Holder("900016528", "Z", "90000382", "01.015", "00000000", "Huib",
                                    "Arts", "P"), NOW - dt.timedelta(days=9),
                             NOW + dt.timedelta(days=99))

@@ -155,6 +155,11 @@ class TestR3CreatingACard:
         refused("uzi_pass_not_named_employee", app.start_card_creation, serials[0],
                 uzi_pass("900016777", "Z", URA_A))
 
+    def test_a_zorgid_card_is_no_uzi_pass(self, app, refused, serials):
+        """No UZI pass, no card: logging in with one's ZORG-ID card creates nothing."""
+        refused("uzi_pass_required", app.start_card_creation, serials[0],
+                replace(ASSISTANT_A, zorgid_card=True))
+
     def test_an_expired_pass_is_refused(self, app, refused, serials):
         refused("uzi_pass_expired", app.start_card_creation, serials[0],
                 expired(ASSISTANT_A, T0))

@@ -43,10 +43,9 @@ class GuestUseRequest(Strict):
     ends_on: date
 
 
-def job_token(request: Request, job_id: UUID) -> str:
+def job_token(secret: bytes, job_id: UUID) -> str:
     """The remote reader agent's bearer token for one job, derived, never stored."""
-    return hmac.new(request.app.state.job_secret, str(job_id).encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(secret, str(job_id).encode(), hashlib.sha256).hexdigest()
 
 
 def _card(db: Any, card_id: UUID, request: Request) -> dict[str, Any]:
@@ -71,7 +70,7 @@ def start_creation(body: StartCreationRequest, caller: PersonCaller,
     started = lifecycle(request).start_card_creation(body.card_serial, caller.uzi_pass)
     after_command(request)
     return {"card_id": str(started.card_id), "job_id": str(started.job_id),
-            "job_token": job_token(request, started.job_id)}
+            "job_token": job_token(request.app.state.job_secret, started.job_id)}
 
 
 @router.get("/v1/cards/{card_id}")

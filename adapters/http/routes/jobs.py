@@ -14,17 +14,15 @@ from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.app import ViewsDb, after_command, lifecycle
+from adapters.http.app import Unavailable, ViewsDb, after_command, lifecycle
 from adapters.http.auth import Unauthenticated
 from adapters.http.routes.cards import job_token
-from domain.card import IssuedCertificate
-from domain.errors import InvalidValue, NotFound, RuleViolation
+from domain.errors import InvalidValue, NotFound
 from domain.identity import Actor
 from projections import jobs
 
 router = APIRouter(prefix="/v1/personalisation-jobs", tags=["personalisation"])
 AGENT = Actor.system("reader-agent")
-CARD_CA = Actor.system("card-ca")
 
 
 class PublicKeys(BaseModel):
@@ -43,7 +41,7 @@ class Result(BaseModel):
 def _job(job_id: UUID, request: Request, db: Any, authorization: str | None) -> dict[str, Any]:
     token = (authorization or "")[7:].strip() if (authorization or "").lower().startswith(
         "bearer ") else ""
-    if not token or not hmac.compare_digest(token, job_token(request, job_id)):
+    if not token or not hmac.compare_digest(token, job_token(request.app.state.job_secret, job_id)):
         raise Unauthenticated("invalid_job_token", "this is not the token of that job")
     found = jobs.job(db, str(job_id))
     if found is None:
@@ -53,9 +51,9 @@ def _job(job_id: UUID, request: Request, db: Any, authorization: str | None) -> 
 
 def _workshop(request: Request) -> Any:
     workshop = request.app.state.workshop
-    if workshop is None:
-        raise RuleViolation("card_ca_unavailable",
-                            "this server does not hold the card CA and master secret")
+    if workshop is None or workshop.master_secret is None:
+        raise Unavailable("card_ca_unavailable",
+                          "this server does not hold the card CA and master secret")
     return workshop
 
 
@@ -75,8 +73,6 @@ def get_job(job_id: UUID, request: Request, db: ViewsDb,
 @router.post("/{job_id}/public-keys")
 def public_keys(job_id: UUID, body: PublicKeys, request: Request, db: ViewsDb,
                 authorization: Annotated[str | None, Header()] = None) -> dict[str, str]:
-    from hashlib import sha256
-
     found = _job(job_id, request, db, authorization)
     workshop = _workshop(request)
     try:
@@ -84,19 +80,8 @@ def public_keys(job_id: UUID, body: PublicKeys, request: Request, db: ViewsDb,
                 for pem in (body.authentication, body.signature)]
     except ValueError:
         raise InvalidValue("invalid_public_key", "the public keys must be PEM") from None
-    app = lifecycle(request)
-    card_id = UUID(found["card_id"])
-    card = app.get_card(card_id)
-    holder = card.holder or {}
-    practice = app.get_practice(holder["ura"])
-    not_before, not_after = app.certificate_validity(card_id)
-    authentication, signature = workshop.issue(holder, practice.name, keys[0], keys[1],
-                                               not_before, not_after)
-    issued = [IssuedCertificate(slot, format(c.serial_number, "x"),
-                                sha256(c.public_bytes(serialization.Encoding.DER)).hexdigest(),
-                                c.not_valid_after_utc)
-              for slot, c in (("9A", authentication), ("9C", signature))]
-    app.record_certificates_issued(card_id, job_id, issued, not_before, CARD_CA)
+    authentication, signature = workshop.certify(lifecycle(request), UUID(found["card_id"]),
+                                                 job_id, keys[0], keys[1])
     after_command(request)
     pem = serialization.Encoding.PEM
     return {"9A": authentication.public_bytes(pem).decode(),

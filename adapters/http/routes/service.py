@@ -9,13 +9,20 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from adapters.http.app import Caller, ViewsDb, after_command, lifecycle, service_role
+from adapters.http.app import (
+    Caller,
+    Unavailable,
+    ViewsDb,
+    after_command,
+    lifecycle,
+    service_role,
+)
 from adapters.http.auth import Principal
 from adapters.http.routes.common import is_manager
-from domain.errors import InvalidValue, NotAllowed
+from domain.errors import NotAllowed
 from domain.identity import Actor
 from domain.picture import jsonable
-from projections import cards, invoices, practices
+from projections import cards, certificates, invoices, practices
 
 router = APIRouter(tags=["service"])
 
@@ -75,14 +82,22 @@ def events(request: Request,
 
 @router.get("/v1/crl")
 def crl(request: Request) -> Response:
-    publisher = request.app.state.crl_publisher
-    if publisher is None:
-        raise InvalidValue("crl_unavailable", "this server does not hold the card CA")
-    return Response(publisher(), media_type="application/pkix-crl")
+    workshop = request.app.state.workshop
+    if workshop is None:
+        raise Unavailable("crl_unavailable", "this server does not hold the card CA")
+    db = request.app.state.views.open()
+    try:
+        now = request.app.state.clock.now()
+        der = workshop.crl(certificates.crl_entries(db, now), now)
+    finally:
+        db.conn.close()
+    return Response(der, media_type="application/pkix-crl")
 
 
 @router.get("/metrics")
-def metrics(request: Request) -> Response:
+def metrics(request: Request,
+            caller: Annotated[Principal, Depends(service_role("operator"))]) -> Response:
+    """Prometheus text, for the operators' scraper (bearer token of role operator)."""
     store = lifecycle(request).head()
     views = request.app.state.views.catch_up()
     return Response(request.app.state.metrics.text(store, views),
