@@ -1,5 +1,9 @@
-"""Schemathesis against /openapi.json: generated requests to every route and method,
-with a manager's credential, find no server error (5xx)."""
+"""Schemathesis against /openapi.json: the API answers as its schema says.
+
+Generated requests go to every route and method with several callers' credentials; then
+every route is called as a real client would, with real ids, by a caller who may. Each
+answer is checked: no server error, a documented status, the documented content type,
+and a body that matches the response schema (errors included: {code, message})."""
 
 from __future__ import annotations
 
@@ -7,52 +11,157 @@ import datetime as dt
 
 import pytest
 import schemathesis
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import HealthCheck, given, settings
+from hypothesis.strategies import sampled_from
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
-from adapters.bootstrap import CardWorkshop
-from adapters.pki.ca import CardCA
-from adapters.pki.certificates import Holder
-from adapters.pki.hierarchy import UziTestHierarchy
-from adapters.pki.uzi import identity_of
-from tests.integration.test_http_api import header, make_api
+from tests.integration.http_world import (
+    NOW,
+    OTHER,
+    PEOPLE,
+    TODAY,
+    URA,
+    build_world,
+    make_identities,
+)
 
-NOW = dt.datetime.now(dt.UTC)
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
+FUZZ_CALLERS = ("administrator", "holder", "auditor", "job_agent")
 SEEN: list = []
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory):
-    monkey = pytest.MonkeyPatch()
-    pki = UziTestHierarchy()
-    workshop = CardWorkshop(CardCA.create(tmp_path_factory.mktemp("ca"), b"pw",
-                                          NOW - dt.timedelta(days=1)), b"master secret")
-    app = make_api(tmp_path_factory.mktemp("fuzz") / "data", pki, monkey, workshop)
-    doctor = pki.issue_pass(Holder("900016528", "Z", "90000382", "01.015", "00000000", "Huib",
-                                   "Arts", "P"), NOW - dt.timedelta(days=9),
-                            NOW + dt.timedelta(days=99))
-    app.state.lifecycle.register_practice("90000382", "Praktijk", "apotheek",
-                                          identity_of(doctor.certificate).to_pass())
-    app.state.fuzz_headers = header(doctor)
-    yield schemathesis.openapi.from_asgi("/openapi.json", app)
+def world(tmp_path_factory):
+    identities = make_identities(tmp_path_factory.mktemp("card-ca"))
+    api, headers, values, monkey = build_world(
+        identities, tmp_path_factory.mktemp("fuzz") / "data", variant="other_unregistered")
+    yield schemathesis.openapi.from_asgi("/openapi.json", api), headers, values
     monkey.undo()
 
 
-def test_no_route_answers_with_a_server_error(api_schema):
-    """Every operation, generated cases (schemathesis' strategies under hypothesis)."""
-    operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) >= 25
-    headers = api_schema.app.state.fuzz_headers
+def _operations(schema):
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def test_generated_requests_get_documented_answers(world):
+    """Every operation, generated cases (schemathesis' strategies under hypothesis),
+    with the credentials of a manager, a cardholder, an auditor and a reader agent."""
+    schema, headers, _ = world
+    operations = _operations(schema)
+    assert len(operations) >= 30
     for operation in operations:
 
-        @given(case=operation.as_strategy())
-        @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck),
+        @given(case=operation.as_strategy(), caller=sampled_from(FUZZ_CALLERS))
+        @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck),
                   database=None)
-        def check(case):
-            response = case.call(headers=headers)
+        def check(case, caller):
+            response = case.call(headers=headers[caller])
             SEEN.append((case.method, case.operation.path, response.status_code))
-            assert response.status_code < 500, (case.method, case.path, response.text[:300])
+            case.validate_response(response, checks=CHECKS)
 
         check()
     assert {(method, path) for method, path, _ in SEEN} == {
         (op.method.upper(), op.path) for op in operations}
     assert sum(status != 401 for _, _, status in SEEN) > len(SEEN) / 2  # past the login
+
+
+def _pem(key) -> str:
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def test_real_requests_get_answers_that_match_their_schemas(world):
+    """A client's session through the API, every route once, each call by a caller who
+    may: success answers are checked against their schemas with real data."""
+    schema, headers, values = world
+    later = str(TODAY + dt.timedelta(days=30))
+    job_keys = {"9A": _pem(ec.generate_private_key(ec.SECP256R1())),
+                "9C": _pem(ec.generate_private_key(ec.SECP256R1()))}
+    session = [  # (method, path, caller, path parameters, query, body, expected status)
+        ("POST", "/v1/practices", "other_administrator", {}, {},
+         {"ura": OTHER, "name": "Apotheek Elders", "kind": "apotheek"}, 201),
+        ("GET", "/v1/practices/{ura}", "administrator", {"ura": URA}, {}, None, 200),
+        ("POST", "/v1/practices/{ura}/managers", "administrator", {"ura": URA}, {},
+         {"uzi_number": "900020077", "name": "Nieuwe Beheerder", "role": "beheerder"}, 201),
+        ("DELETE", "/v1/practices/{ura}/managers/{uzi_number}", "administrator",
+         {"ura": URA, "uzi_number": "900020077"}, {}, None, 204),
+        ("POST", "/v1/practices/{ura}/orders", "beheerder", {"ura": URA}, {},
+         {"quantity": 2}, 201),
+        ("GET", "/v1/practices/{ura}/orders", "beheerder", {"ura": URA}, {}, None, 200),
+        ("POST", "/v1/orders/{order_id}/shipment", "fulfilment",
+         {"order_id": values["order"]}, {}, {"card_serials": ["ZID000000042"]}, 204),
+        ("GET", "/v1/practices/{ura}/cards", "administrator", {"ura": URA},
+         {"status": "active,revoked"}, None, 200),
+        ("GET", "/v1/practices/{ura}/expiring", "administrator", {"ura": URA},
+         {"within_days": 3660}, None, 200),
+        ("POST", "/v1/cards", "colleague", {}, {}, {"card_serial": "ZID000000042"}, 201),
+        ("GET", "/v1/personalisation-jobs/{job_id}", "job_agent", {"job_id": values["job"]},
+         {}, None, 200),
+        ("POST", "/v1/personalisation-jobs/{job_id}/public-keys", "job_agent",
+         {"job_id": values["job"]}, {}, job_keys, 200),
+        ("POST", "/v1/personalisation-jobs/{job_id}/result", "job_agent",
+         {"job_id": values["job"]}, {}, {"outcome": "activated"}, 204),
+        ("GET", "/v1/personalisation-jobs/{job_id}", "job_agent", {"job_id": values["job"]},
+         {}, None, 200),
+        ("GET", "/v1/me", "holder", {}, {}, None, 200),
+        ("GET", "/v1/me", "administrator", {}, {}, None, 200),
+        ("GET", "/v1/me", "billing", {}, {}, None, 200),
+        ("GET", "/v1/cards/{card_id}", "holder", {"card_id": values["card"]}, {}, None, 200),
+        ("POST", "/v1/cards/{card_id}/links", "other_administrator",
+         {"card_id": values["card"]}, {}, {"ura": OTHER}, 201),
+        ("DELETE", "/v1/cards/{card_id}/links/{ura}", "holder",
+         {"card_id": values["card"], "ura": OTHER}, {}, None, 204),
+        ("POST", "/v1/cards/{card_id}/guest-uses", "other_administrator",
+         {"card_id": values["card"]}, {},
+         {"host_ura": OTHER, "starts_on": str(TODAY), "ends_on": later}, 201),
+        ("GET", "/v1/cards/{card_id}/guest-uses", "holder", {"card_id": values["card"]}, {},
+         None, 200),
+        ("DELETE", "/v1/cards/{card_id}/guest-uses/{guest_use_id}", "other_administrator",
+         {"card_id": values["card"], "guest_use_id": "$guest_use_id"}, {}, None, 204),
+        ("POST", "/v1/practices/{ura}/mandates", "care_provider", {"ura": URA}, {},
+         {"mandatee_uzi_number": PEOPLE["holder"][0],
+          "valid_until": (NOW + dt.timedelta(days=90)).isoformat()}, 201),
+        ("GET", "/v1/cards/{card_id}/mandates", "holder", {"card_id": values["card"]}, {},
+         None, 200),
+        ("DELETE", "/v1/mandates/{mandate_id}", "administrator",
+         {"mandate_id": values["mandate"]}, {}, None, 204),
+        ("POST", "/v1/cards/{card_id}/suspension", "holder", {"card_id": values["card"]}, {},
+         {"reason": "kwijt"}, 204),
+        ("DELETE", "/v1/cards/{card_id}/suspension", "beheerder", {"card_id": values["card"]},
+         {}, None, 204),
+        ("POST", "/v1/cards/{card_id}/revocation", "administrator",
+         {"card_id": values["card"]}, {}, {"reason": "defect"}, 204),
+        ("GET", "/v1/cards/{card_id}/history", "auditor", {"card_id": values["card"]}, {},
+         None, 200),
+        ("GET", "/v1/invoices", "billing", {}, {"period": values["period"]}, None, 200),
+        ("GET", "/v1/events", "auditor", {}, {"after": 0, "limit": 500}, None, 200),
+        ("GET", "/v1/crl", "nobody", {}, {}, None, 200),
+        ("GET", "/healthz", "nobody", {}, {}, None, 200),
+        ("GET", "/metrics", "operator", {}, {}, None, 200),
+    ]
+    called, answered = set(), {}
+    for method, path, caller, parameters, query, body, expected in session:
+        parameters = {name: answered[value[1:]] if value.startswith("$") else value
+                      for name, value in parameters.items()}  # "$x": x from an answer
+        operation = schema[path][method]
+        case = operation.Case(path_parameters=parameters, query=query,
+                              **({"body": body} if body is not None else {}))
+        response = case.call(headers={**headers[caller], "Idempotency-Key": "session"})
+        assert response.status_code == expected, (method, path, response.text[:300])
+        case.validate_response(response, checks=CHECKS)
+        called.add((method, path))
+        if response.headers.get("content-type", [""])[0] == "application/json" \
+                and isinstance(response.json(), dict):
+            answered.update(response.json())
+    job = schema["/v1/personalisation-jobs/{job_id}"]["GET"].Case(
+        path_parameters={"job_id": values["job"]}).call(headers=headers["job_agent"]).json()
+    assert job["status"] == "activated" and "management_keys" not in job
+    assert called == {(op.method.upper(), op.path) for op in _operations(schema)}

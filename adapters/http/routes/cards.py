@@ -14,11 +14,21 @@ from pydantic import BaseModel, ConfigDict
 
 from adapters.http.app import Caller, PersonCaller, ViewsDb, after_command, lifecycle
 from adapters.http.routes.common import is_manager
+from adapters.http.schemas import (
+    ERRORS,
+    Card,
+    CardHistory,
+    CreationStarted,
+    GuestUse,
+    GuestUseGranted,
+    Linked,
+    Mandate,
+)
 from domain.errors import InvalidValue, NotAllowed, NotFound
 from domain.picture import jsonable, state_of
 from projections import cards, guest_uses, mandates
 
-router = APIRouter(tags=["cards"])
+router = APIRouter(tags=["cards"], responses=ERRORS)
 
 
 class Strict(BaseModel):
@@ -63,7 +73,7 @@ def _may_see(db: Any, caller: Any, row: dict[str, Any]) -> bool:
     return any(is_manager(db, caller, ura) for ura in row["links"])
 
 
-@router.post("/v1/cards", status_code=201)
+@router.post("/v1/cards", status_code=201, response_model=CreationStarted)
 def start_creation(body: StartCreationRequest, caller: PersonCaller,
                    request: Request) -> dict[str, str]:
     assert caller.uzi_pass is not None
@@ -73,7 +83,7 @@ def start_creation(body: StartCreationRequest, caller: PersonCaller,
             "job_token": job_token(request.app.state.job_secret, started.job_id)}
 
 
-@router.get("/v1/cards/{card_id}")
+@router.get("/v1/cards/{card_id}", response_model=Card)
 def get_card(card_id: UUID, caller: Caller, db: ViewsDb, request: Request) -> dict[str, Any]:
     row = _card(db, card_id, request)
     if not _may_see(db, caller, row):
@@ -107,7 +117,7 @@ def revoke(card_id: UUID, body: ReasonRequest, caller: PersonCaller,
     return Response(status_code=204)
 
 
-@router.post("/v1/cards/{card_id}/links", status_code=201)
+@router.post("/v1/cards/{card_id}/links", status_code=201, response_model=Linked)
 def link(card_id: UUID, body: LinkRequest, caller: PersonCaller,
          request: Request) -> dict[str, str]:
     _command(request, "link_card", card_id, body.ura, caller.uzi_pass)
@@ -120,7 +130,8 @@ def unlink(card_id: UUID, ura: str, caller: PersonCaller, request: Request) -> R
     return Response(status_code=204)
 
 
-@router.post("/v1/cards/{card_id}/guest-uses", status_code=201)
+@router.post("/v1/cards/{card_id}/guest-uses", status_code=201,
+             response_model=GuestUseGranted)
 def grant_guest_use(card_id: UUID, body: GuestUseRequest, caller: PersonCaller,
                     request: Request) -> dict[str, str]:
     use_id = lifecycle(request).grant_guest_use(card_id, body.host_ura, body.starts_on,
@@ -136,7 +147,7 @@ def end_guest_use(card_id: UUID, guest_use_id: UUID, caller: PersonCaller,
     return Response(status_code=204)
 
 
-@router.get("/v1/cards/{card_id}/guest-uses")
+@router.get("/v1/cards/{card_id}/guest-uses", response_model=list[GuestUse])
 def list_guest_uses(card_id: UUID, caller: Caller, db: ViewsDb,
                     request: Request) -> list[dict[str, Any]]:
     row = _card(db, card_id, request)
@@ -145,7 +156,7 @@ def list_guest_uses(card_id: UUID, caller: Caller, db: ViewsDb,
     return guest_uses.guest_uses(db, request.app.state.clock.now(), card_id=str(card_id))
 
 
-@router.get("/v1/cards/{card_id}/mandates")
+@router.get("/v1/cards/{card_id}/mandates", response_model=list[Mandate])
 def card_mandates(card_id: UUID, caller: Caller, db: ViewsDb,
                   request: Request) -> list[dict[str, Any]]:
     row = _card(db, card_id, request)
@@ -154,7 +165,7 @@ def card_mandates(card_id: UUID, caller: Caller, db: ViewsDb,
     return mandates.effective_for_card(db, str(card_id), request.app.state.clock.now())
 
 
-@router.get("/v1/cards/{card_id}/history")
+@router.get("/v1/cards/{card_id}/history", response_model=CardHistory)
 def card_history(card_id: UUID, caller: Caller, db: ViewsDb, request: Request,
                  at: datetime | None = None) -> dict[str, Any]:
     """Every event of the card with actor and moment, and its state at `at` (default now),

@@ -17,11 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from adapters.http.app import Unavailable, ViewsDb, after_command, lifecycle
 from adapters.http.auth import Unauthenticated
 from adapters.http.routes.cards import job_token
+from adapters.http.schemas import ERRORS, IssuedCertificates, Job
 from domain.errors import InvalidValue, NotFound
 from domain.identity import Actor
 from projections import jobs
 
-router = APIRouter(prefix="/v1/personalisation-jobs", tags=["personalisation"])
+router = APIRouter(prefix="/v1/personalisation-jobs", tags=["personalisation"],
+                   responses=ERRORS)
 AGENT = Actor.system("reader-agent")
 
 
@@ -57,7 +59,7 @@ def _workshop(request: Request) -> Any:
     return workshop
 
 
-@router.get("/{job_id}")
+@router.get("/{job_id}", response_model=Job, response_model_exclude_unset=True)
 def get_job(job_id: UUID, request: Request, db: ViewsDb,
             authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     found = _job(job_id, request, db, authorization)
@@ -70,7 +72,7 @@ def get_job(job_id: UUID, request: Request, db: ViewsDb,
     return answer
 
 
-@router.post("/{job_id}/public-keys")
+@router.post("/{job_id}/public-keys", response_model=IssuedCertificates)
 def public_keys(job_id: UUID, body: PublicKeys, request: Request, db: ViewsDb,
                 authorization: Annotated[str | None, Header()] = None) -> dict[str, str]:
     found = _job(job_id, request, db, authorization)

@@ -10,10 +10,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.app import Caller, PersonCaller, ViewsDb, after_command, lifecycle
 from adapters.http.routes.common import require_manager
+from adapters.http.schemas import (
+    ERRORS,
+    Card,
+    ExpiringCard,
+    ManagerAppointed,
+    MandateGranted,
+    Order,
+    PlacedOrder,
+    Practice,
+    Registered,
+)
 from domain.errors import InvalidValue, NotFound
 from projections import cards, expiry, orders, practices
 
-router = APIRouter(prefix="/v1/practices", tags=["practices"])
+router = APIRouter(prefix="/v1/practices", tags=["practices"], responses=ERRORS)
 
 
 class Strict(BaseModel):
@@ -41,7 +52,7 @@ class GrantMandateRequest(Strict):
     valid_until: datetime
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Registered)
 def register(body: RegisterPracticeRequest, caller: PersonCaller,
              request: Request) -> dict[str, str]:
     assert caller.uzi_pass is not None
@@ -50,7 +61,7 @@ def register(body: RegisterPracticeRequest, caller: PersonCaller,
     return {"ura": body.ura}
 
 
-@router.get("/{ura}")
+@router.get("/{ura}", response_model=Practice)
 def get_practice(ura: str, caller: Caller, db: ViewsDb) -> dict[str, Any]:
     found = practices.practice(db, ura)
     if found is None:
@@ -59,7 +70,7 @@ def get_practice(ura: str, caller: Caller, db: ViewsDb) -> dict[str, Any]:
     return found
 
 
-@router.post("/{ura}/managers", status_code=201)
+@router.post("/{ura}/managers", status_code=201, response_model=ManagerAppointed)
 def appoint(ura: str, body: AppointManagerRequest, caller: PersonCaller,
             request: Request) -> dict[str, str]:
     assert caller.uzi_pass is not None
@@ -77,7 +88,7 @@ def dismiss(ura: str, uzi_number: str, caller: PersonCaller, request: Request) -
     return Response(status_code=204)
 
 
-@router.post("/{ura}/orders", status_code=201)
+@router.post("/{ura}/orders", status_code=201, response_model=PlacedOrder)
 def place_order(ura: str, body: PlaceOrderRequest, caller: PersonCaller, request: Request,
                 idempotency_key: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     assert caller.uzi_pass is not None
@@ -99,13 +110,13 @@ def place_order(ura: str, body: PlaceOrderRequest, caller: PersonCaller, request
     }
 
 
-@router.get("/{ura}/orders")
+@router.get("/{ura}/orders", response_model=list[Order])
 def list_orders(ura: str, caller: Caller, db: ViewsDb) -> list[dict[str, Any]]:
     require_manager(db, caller, ura)
     return orders.orders_of(db, ura)
 
 
-@router.get("/{ura}/cards")
+@router.get("/{ura}/cards", response_model=list[Card])
 def list_cards(ura: str, caller: Caller, db: ViewsDb, request: Request,
                status: str | None = None) -> list[dict[str, Any]]:
     require_manager(db, caller, ura)
@@ -116,7 +127,7 @@ def list_cards(ura: str, caller: Caller, db: ViewsDb, request: Request,
     return cards.cards_of_practice(db, ura, request.app.state.clock.now(), statuses)
 
 
-@router.get("/{ura}/expiring")
+@router.get("/{ura}/expiring", response_model=list[ExpiringCard])
 def list_expiring(ura: str, caller: Caller, db: ViewsDb, request: Request,
                   within_days: Annotated[int, Query(ge=0, le=3660)] = 90) \
         -> list[dict[str, Any]]:
@@ -124,7 +135,7 @@ def list_expiring(ura: str, caller: Caller, db: ViewsDb, request: Request,
     return expiry.expiring(db, request.app.state.clock.now(), within_days, ura)
 
 
-@router.post("/{ura}/mandates", status_code=201)
+@router.post("/{ura}/mandates", status_code=201, response_model=MandateGranted)
 def grant_mandate(ura: str, body: GrantMandateRequest, caller: PersonCaller,
                   request: Request) -> dict[str, str]:
     assert caller.uzi_pass is not None

@@ -19,6 +19,15 @@ from adapters.http.app import (
 )
 from adapters.http.auth import Principal
 from adapters.http.routes.common import is_manager
+from adapters.http.schemas import (
+    ERRORS,
+    Health,
+    Invoice,
+    LoggedEvent,
+    PersonMe,
+    ServiceMe,
+    binary,
+)
 from domain.errors import NotAllowed
 from domain.identity import Actor
 from domain.picture import jsonable
@@ -32,7 +41,7 @@ class ShipmentRequest(BaseModel):
     card_serials: list[str]
 
 
-@router.get("/v1/me")
+@router.get("/v1/me", response_model=PersonMe | ServiceMe, responses=ERRORS)
 def me(caller: Caller, db: ViewsDb, request: Request) -> dict[str, Any]:
     if caller.kind == "service":
         return {"kind": "service", "role": caller.role}
@@ -47,7 +56,7 @@ def me(caller: Caller, db: ViewsDb, request: Request) -> dict[str, Any]:
     }
 
 
-@router.post("/v1/orders/{order_id}/shipment", status_code=204)
+@router.post("/v1/orders/{order_id}/shipment", status_code=204, responses=ERRORS)
 def ship(order_id: UUID, body: ShipmentRequest, request: Request,
          caller: Annotated[Principal, Depends(service_role("fulfilment"))]) -> Response:
     lifecycle(request).ship_order(order_id, body.card_serials, Actor.system("fulfilment"))
@@ -55,7 +64,7 @@ def ship(order_id: UUID, body: ShipmentRequest, request: Request,
     return Response(status_code=204)
 
 
-@router.get("/v1/invoices")
+@router.get("/v1/invoices", response_model=list[Invoice], responses=ERRORS)
 def list_invoices(caller: Caller, db: ViewsDb,
                   period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
                   ura: str | None = None) -> list[dict[str, Any]]:
@@ -67,7 +76,8 @@ def list_invoices(caller: Caller, db: ViewsDb,
     return invoices.invoices(db, period, ura)
 
 
-@router.get("/v1/events")
+@router.get("/v1/events", responses={
+    **ERRORS, 200: {"model": list[LoggedEvent], "description": "the notification log"}})
 def events(request: Request,
            caller: Annotated[Principal, Depends(service_role("auditor"))],
            after: Annotated[int, Query(ge=0)] = 0,
@@ -80,7 +90,8 @@ def events(request: Request,
     return Response(json.dumps(records, ensure_ascii=False), media_type="application/json")
 
 
-@router.get("/v1/crl")
+@router.get("/v1/crl", responses={
+    **ERRORS, **binary("application/pkix-crl", "the card CA's CRL (DER)")})
 def crl(request: Request) -> Response:
     workshop = request.app.state.workshop
     if workshop is None:
@@ -94,7 +105,8 @@ def crl(request: Request) -> Response:
     return Response(der, media_type="application/pkix-crl")
 
 
-@router.get("/metrics")
+@router.get("/metrics", responses={
+    **ERRORS, **binary("text/plain", "Prometheus text format")})
 def metrics(request: Request,
             caller: Annotated[Principal, Depends(service_role("operator"))]) -> Response:
     """Prometheus text, for the operators' scraper (bearer token of role operator)."""
@@ -104,7 +116,7 @@ def metrics(request: Request,
                     media_type="text/plain; version=0.0.4")
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Health)
 def healthz(request: Request) -> dict[str, Any]:
     store = lifecycle(request).head()
     views = request.app.state.views.catch_up()
