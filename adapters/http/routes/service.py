@@ -90,7 +90,7 @@ def events(request: Request,
     return Response(json.dumps(records, ensure_ascii=False), media_type="application/json")
 
 
-@router.get("/v1/crl", responses={
+@router.get("/v1/crl", response_class=Response, responses={
     **ERRORS, **binary("application/pkix-crl", "the card CA's CRL (DER)")})
 def crl(request: Request) -> Response:
     workshop = request.app.state.workshop
@@ -105,7 +105,7 @@ def crl(request: Request) -> Response:
     return Response(der, media_type="application/pkix-crl")
 
 
-@router.get("/metrics", responses={
+@router.get("/metrics", response_class=Response, responses={
     **ERRORS, **binary("text/plain", "Prometheus text format")})
 def metrics(request: Request,
             caller: Annotated[Principal, Depends(service_role("operator"))]) -> Response:
