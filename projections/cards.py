@@ -103,9 +103,17 @@ class CardsView(View):
 
 
 def _with_links(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with the URAs its card is linked to, in one query per 500 cards."""
+    links: dict[str, list[str]] = {row["card_id"]: [] for row in rows}
+    ids = list(links)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for card_id, ura in db.conn.execute(
+                f"SELECT card_id, ura FROM card_links WHERE card_id IN "
+                f"({', '.join('?' * len(chunk))}) ORDER BY ura", chunk):
+            links[card_id].append(ura)
     for row in rows:
-        row["links"] = [r["ura"] for r in db.query(
-            "SELECT ura FROM card_links WHERE card_id = ? ORDER BY ura", [row["card_id"]])]
+        row["links"] = links[row["card_id"]]
     return rows
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlite_utils import Database
+from starlette.concurrency import run_in_threadpool
 
 from adapters.bootstrap import (
     DEFAULT_CARD_CA_OID,
@@ -82,12 +84,42 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
 
+class CountRequests:
+    """ASGI middleware feeding Metrics: method, route template, status and duration."""
+
+    def __init__(self, app: Any, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def sending(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = scope.get("route")  # set by the router on the shared scope
+            self.metrics.observe(scope["method"], getattr(route, "path", "unmatched"), status,
+                                 time.perf_counter() - started)
+
+
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"code": code, "message": message}, status_code=status)
 
 
 class Views:
-    """The read models, caught up under a lock (one writer at a time)."""
+    """The read models: caught up under a lock (one writer at a time), read through a
+    small pool of connections (opening one costs more than most queries)."""
+
+    POOL = 16
 
     def __init__(self, app: Any, path: Path) -> None:
         self.app = app
@@ -96,13 +128,39 @@ class Views:
         self.writer = open_views(path)
         self.projector = Projector(self.writer)  # creates the tables once
         self.source = ApplicationSource(app)
+        self.position = self.projector.position()
+        self._idle: list[Database] = []
+        self._idle_lock = threading.Lock()
+
+    def behind(self) -> bool:
+        """Whether the store holds events the views have not seen (one cheap query)."""
+        return bool(self.app.head() > self.position)
 
     def catch_up(self) -> int:
         """Apply what the store has that the views have not; cheap when nothing is new."""
         with self.lock:
             if self.app.head() > self.projector.position():
                 self.projector.run_until_caught_up(self.source)
-            return self.projector.position()
+            self.position = self.projector.position()
+            return self.position
+
+    @contextmanager
+    def reader(self) -> Iterator[Database]:
+        """A read connection for one request, returned to the pool afterwards. Reads in
+        WAL mode see every committed write, so a client reads its own writes."""
+        with self._idle_lock:
+            db = self._idle.pop() if self._idle else None
+        if db is None:
+            db = open_views(self.path)
+        try:
+            yield db
+        finally:
+            with self._idle_lock:
+                keep = len(self._idle) < self.POOL
+                if keep:
+                    self._idle.append(db)
+            if not keep:
+                db.conn.close()
 
     def open(self) -> Database:
         self.catch_up()
@@ -158,14 +216,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     metrics = Metrics()
     api.state.metrics = metrics
 
-    @api.middleware("http")
-    async def count(request: Request, call_next: Any) -> Any:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        metrics.observe(request.method, getattr(route, "path", "unmatched"),
-                        response.status_code, time.perf_counter() - started)
-        return response
+    api.add_middleware(CountRequests, metrics=metrics)
 
     from adapters.http.routes import cards, jobs, practices, service
 
@@ -179,24 +230,28 @@ def create_app(settings: Settings, clock: Clock | None = None,
     return api
 
 
-def views(request: Request) -> Iterator[Database]:
-    db = request.app.state.views.open()
-    try:
+# The dependencies below are coroutines on purpose: FastAPI runs a plain function
+# dependency in the thread pool, one hand-over per dependency per request, which cost
+# more than their work. They do little: a lookup on a pooled connection, a cached
+# certificate verdict. Only catching up the views, when the store moved on, goes to a
+# worker thread.
+
+async def views(request: Request) -> AsyncIterator[Database]:
+    state = request.app.state.views
+    if state.behind():
+        await run_in_threadpool(state.catch_up)
+    with state.reader() as db:
         yield db
-    finally:
-        db.conn.close()
 
 
 def principal(request: Request) -> Principal:
+    """Who is calling, from the request alone (also used by the portal's pages)."""
     state = request.app.state
 
     def revoked(serial: str) -> bool:
-        db = state.views.open()
-        try:
+        with state.views.reader() as db:
             row = db.conn.execute("SELECT status FROM card_certificates WHERE serial_number = ?",
                                   (serial,)).fetchone()
-        finally:
-            db.conn.close()
         return row is not None and row[0] != "active"
 
     if state.dev:
@@ -208,14 +263,18 @@ def principal(request: Request) -> Principal:
     return authenticate(request, state.auth, state.tokens, revoked)
 
 
-def person(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+async def authenticated(request: Request) -> Principal:
+    return principal(request)
+
+
+async def person(caller: Annotated[Principal, Depends(authenticated)]) -> Principal:
     if caller.kind != "person" or caller.uzi_pass is None:
         raise NotAllowed("person_required", "this is for people logged in with their card")
     return caller
 
 
 def service_role(*roles: str):  # type: ignore[no-untyped-def]
-    def check(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+    async def check(caller: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if caller.kind != "service" or caller.role not in roles:
             raise NotAllowed("service_token_required",
                              f"this needs a service token ({', '.join(roles)})")
@@ -224,7 +283,7 @@ def service_role(*roles: str):  # type: ignore[no-untyped-def]
 
 
 ViewsDb = Annotated[Database, Depends(views)]
-Caller = Annotated[Principal, Depends(principal)]
+Caller = Annotated[Principal, Depends(authenticated)]
 PersonCaller = Annotated[Principal, Depends(person)]
 
 
