@@ -61,6 +61,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "job_started": "wacht op de kaartlezer", "job_certificates_issued": "certificaten "
         "uitgegeven", "job_activated": "klaar, de kaart is actief",
         "job_failed": "mislukt, probeer opnieuw", "creation_started": "De aanmaak is gestart.",
+        "agent_hint": "Steek de blanco kaart in de kaartlezer en voer op uw werkplek uit "
+                      "(u kiest daar zelf uw pincode en PUK):",
         "invoices": "Facturen", "invoice_number": "Factuurnummer", "period": "Periode",
         "guest_use": "Gastgebruik", "from": "Van", "until": "Tot en met", "end": "Beëindigen",
         "grant_guest_use": "Gastgebruik toekennen",
@@ -90,6 +92,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "job": "Creating card", "job_started": "waiting for the card reader",
         "job_certificates_issued": "certificates issued",
         "job_activated": "done, the card is active", "job_failed": "failed, try again",
+        "agent_hint": "Put the blank card in the card reader and run this at your workstation "
+                      "(you choose your PIN and PUK there):",
         "creation_started": "Creation has started.",
         "invoices": "Invoices", "invoice_number": "Invoice number", "period": "Period",
         "guest_use": "Guest use", "from": "From", "until": "Until", "end": "End",
@@ -190,9 +194,13 @@ def portal(request: Request) -> Any:
         job = None
         if request.query_params.get("job"):
             job = jobs.job(db, request.query_params["job"])
+            if job is not None and job["holder_uzi_number"] != who.uzi_number:
+                job = None  # a job is its holder's business only
             if job is not None:
                 card = cards.card(db, job["card_id"], now)
                 job = {**job, "serial": card["serial"] if card else ""}
+                if job["status"] in ("started", "certificates_issued"):
+                    job["agent_command"] = _agent_command(request, job["job_id"])
     finally:
         db.conn.close()
     message = request.query_params.get("msg")
@@ -205,6 +213,18 @@ def portal(request: Request) -> Any:
                    error=request.query_params.get("error"), job=job,
                    refresh=job is not None and job["status"] in ("started",
                                                                  "certificates_issued"))
+
+
+def _agent_command(request: Request, job_id: str) -> str:
+    """What the employee runs at the workstation with the reader: the job's own token,
+    good for this one card only."""
+    from uuid import UUID
+
+    from adapters.http.routes.cards import job_token
+
+    token = job_token(request.app.state.job_secret, UUID(job_id))
+    api = str(request.base_url).rstrip("/")
+    return f"zorgid reader-agent --api {api} --job {job_id} --token {token} --reader OMNIKEY"
 
 
 def _act(request: Request, action: str, *args: Any, done: str) -> RedirectResponse:

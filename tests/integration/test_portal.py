@@ -4,6 +4,7 @@ revocation in Chromium): linking, unlinking, starting one's own card, orders, er
 from __future__ import annotations
 
 import re
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from adapters.bootstrap import Settings, init_data_dir
 from adapters.http.app import create_app
 from adapters.http.portal import COOKIE, dev_cookie
+from adapters.http.routes.cards import job_token
 from domain.identity import Actor
 from tests.support import (
     ASSISTANT_A,
@@ -73,9 +75,16 @@ def test_an_employee_starts_their_card_and_watches_the_job(portal):
     assert notice(page) == "De aanmaak is gestart."
     assert 'id="job"' in page.text and "wacht op de kaartlezer" in page.text
     assert 'http-equiv="refresh"' in page.text  # it follows the job by itself
+    job_id = re.search(r"--job ([0-9a-f-]{36})", page.text).group(1)
+    command = re.search(r'<pre id="agent-command">([^<]+)</pre>', page.text).group(1)
+    token = job_token(client.app.state.job_secret, UUID(job_id))
+    assert command == (f"zorgid reader-agent --api http://testserver --job {job_id} "
+                       f"--token {token} --reader OMNIKEY")
     again = client.post("/portal/my-card", data={"serial": f"ZID{URA_B}02"})
     assert notice(again) == ("Deze blanco kaart is naar een andere praktijk gestuurd dan die "
                              "op uw UZI-pas.")
+    stranger = portal(EMPLOYEE_B).get(f"/portal?job={job_id}")  # another employee
+    assert 'id="job"' not in stranger.text and token not in stranger.text
 
 
 def test_a_manager_cannot_create_a_card_and_is_told_in_dutch(portal):
