@@ -246,6 +246,9 @@ def ca_passphrase() -> bytes:
     return value.encode()
 
 
+DEMO_CA_PASSPHRASE = b"zorgid demo only"
+
+
 @dataclass(frozen=True)
 class CardWorkshop:
     """What a server holds of the card CA: it publishes the CRL, and, with the master
@@ -260,13 +263,32 @@ class CardWorkshop:
     def open(cls, settings: Settings, ca_oid: str | None = None) -> CardWorkshop | None:
         """The card CA of the data directory when ``ZORGID_CA_PASSPHRASE`` opens it, with
         the master secret when there is one; None when this server holds no card CA."""
-        from adapters.pki.ca import KEY_FILE, CardCA
+        from adapters.pki.ca import KEY_FILE
 
         if not os.environ.get("ZORGID_CA_PASSPHRASE") or \
                 not (settings.ca_dir / KEY_FILE).exists():
             return None
-        authority = CardCA.load(settings.ca_dir, ca_passphrase(),
-                                ca_oid or os.environ.get("ZORGID_CARD_CA_OID", DEFAULT_CARD_CA_OID))
+        return cls._load(settings, ca_passphrase(), ca_oid)
+
+    @classmethod
+    def for_demo(cls, settings: Settings, now: Any) -> CardWorkshop:
+        """A card CA and master secret for a demo data directory, made on first use with
+        a passphrase that is no secret (``ZORGID_CA_PASSPHRASE`` when set): never for
+        real cards."""
+        from adapters.pki.ca import KEY_FILE, CardCA
+
+        passphrase = os.environ.get("ZORGID_CA_PASSPHRASE", "").encode() or DEMO_CA_PASSPHRASE
+        if not (settings.ca_dir / KEY_FILE).exists():
+            CardCA.create(settings.ca_dir, passphrase, now)
+        create_master_secret(settings.master_key_path)
+        return cls._load(settings, passphrase, None)
+
+    @classmethod
+    def _load(cls, settings: Settings, passphrase: bytes, ca_oid: str | None) -> CardWorkshop:
+        from adapters.pki.ca import CardCA
+
+        ca_oid = ca_oid or os.environ.get("ZORGID_CARD_CA_OID", DEFAULT_CARD_CA_OID)
+        authority = CardCA.load(settings.ca_dir, passphrase, ca_oid)
         secret = read_master_secret(settings) if settings.master_key_path.exists() else None
         return cls(authority, secret)
 

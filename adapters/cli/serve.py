@@ -34,7 +34,13 @@ def serve(data_dir: Path, host: str, port: int, dev: bool) -> None:
     settings = settings_for(data_dir)
     if dev:
         _demo_data(settings)
-    app = create_app(settings, workshop=CardWorkshop.open(settings), dev=dev)
+    if dev:  # a demo card CA, so the CRL and remote personalisation work in the demo too
+        from domain.clock import SystemClock
+
+        workshop = CardWorkshop.for_demo(settings, SystemClock().now())
+    else:
+        workshop = CardWorkshop.open(settings)
+    app = create_app(settings, workshop=workshop, dev=dev)
     if dev:
         click.echo(f"DEMO: open http://{host}:{port}/portal and pick a demo identity; "
                    f"the API is at http://{host}:{port}/docs")

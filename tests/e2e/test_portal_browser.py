@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
 
 from tests.conftest import free_port, missing
 from tests.support import wait_for_health, zorgid_command
@@ -74,9 +75,17 @@ def test_a_manager_revokes_a_card_in_the_portal(portal, browser):
     assert status == "ingetrokken"
     SCREENSHOTS.mkdir(exist_ok=True)
     assert browser.save_screenshot(str(SCREENSHOTS / "portal-revoked.png"))
-    english = httpx.get(f"{portal}/portal?lang=en", cookies={
-        c["name"]: c["value"] for c in browser.get_cookies()})
+    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
+    english = httpx.get(f"{portal}/portal?lang=en", cookies=cookies)
     assert "Cards of" in english.text and "revoked" in english.text
+    # the demo has its own card CA: the revoked card's certificates are on its CRL
+    history = httpx.get(f"{portal}/v1/cards/{card_id}/history", cookies=cookies).json()
+    issued = next(e for e in history["events"] if e["type"] == "Card.CertificatesIssued")
+    crl = x509.load_der_x509_crl(httpx.get(f"{portal}/v1/crl").content)
+    for certificate in issued["payload"]["certificates"]:
+        entry = crl.get_revoked_certificate_by_serial_number(
+            int(certificate["serial_number"], 16))
+        assert entry is not None
 
 
 def test_the_demo_login_does_not_exist_without_dev(tmp_path):
