@@ -330,7 +330,7 @@ class CardWorkshop:
         card = lifecycle.get_card(card_id)
         holder = card.holder or {}
         organisation = lifecycle.get_practice(holder["ura"]).name
-        not_before, not_after = lifecycle.certificate_validity(card_id)
+        not_before, not_after = lifecycle.certificate_validity(card_id, job_id)
         authentication, signature = self.issue(holder, organisation, authentication_key,
                                                signature_key, not_before, not_after)
         issued = [IssuedCertificate.of(slot, c.serial_number,

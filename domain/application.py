@@ -332,9 +332,11 @@ class CardLifecycle(Application[UUID]):
         self.save(card)
         return CreationStarted(card.id, job_id)
 
-    def certificate_validity(self, card_id: UUID) -> tuple[datetime, datetime]:
-        """The notBefore and notAfter the card CA must put in this card's certificates (R4)."""
-        return self.get_card(card_id).certificate_validity(self.clock.now())
+    def certificate_validity(self, card_id: UUID,
+                             job_id: UUID | None = None) -> tuple[datetime, datetime]:
+        """The notBefore and notAfter the card CA must put in this card's certificates (R4);
+        with the job, refused unless that job may still have them issued."""
+        return self.get_card(card_id).certificate_validity(self.clock.now(), job_id)
 
     @command
     def record_certificates_issued(

@@ -397,9 +397,16 @@ class Card(Aggregate):
             timestamp=now,
         )
 
-    def certificate_validity(self, now: datetime) -> tuple[datetime, datetime]:
-        """R4: the validity the CA must give the certificates: from now, three calendar years."""
-        self.check_personalising()
+    def certificate_validity(self, now: datetime,
+                             job_id: UUID | None = None) -> tuple[datetime, datetime]:
+        """R4: the validity the CA must give the certificates: from now, three calendar years.
+        With the job: also that this job may still have certificates issued, so the CA
+        signs nothing the store would then refuse to record."""
+        self.check_personalising(job_id)
+        if job_id is not None and self.certificates:
+            raise RuleViolation(
+                "certificates_already_issued", "certificates were already issued for this job"
+            )
         start = now.replace(microsecond=0)  # X.509 times have whole seconds
         return start, add_years(start, CARD_VALIDITY_YEARS)
 

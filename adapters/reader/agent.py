@@ -81,7 +81,7 @@ def personalise(app: CardLifecycle, transport: Transport, holder: UziPass,
 
     def issue(auth_public: object, sign_public: object) \
             -> tuple[x509.Certificate, x509.Certificate]:
-        not_before, not_after = app.certificate_validity(card_id)
+        not_before, not_after = app.certificate_validity(card_id, job_id)
         authentication, signature = issue_certificates(holder, auth_public, sign_public,
                                                        not_before, not_after)
         app.record_certificates_issued(

@@ -107,6 +107,8 @@ def test_real_requests_get_answers_that_match_their_schemas(world):
          {}, None, 200),
         ("POST", "/v1/personalisation-jobs/{job_id}/public-keys", "job_agent",
          {"job_id": values["job"]}, {}, job_keys, 200),
+        ("POST", "/v1/personalisation-jobs/{job_id}/public-keys", "job_agent",
+         {"job_id": values["job"]}, {}, job_keys, 409),  # once per job: the CA signs no more
         ("POST", "/v1/personalisation-jobs/{job_id}/result", "job_agent",
          {"job_id": values["job"]}, {}, {"outcome": "activated"}, 204),
         ("GET", "/v1/personalisation-jobs/{job_id}", "job_agent", {"job_id": values["job"]},

@@ -706,6 +706,23 @@ class TestOtherRefusals:
         refused("certificates_already_issued", app.record_certificates_issued,
                 started.card_id, started.job_id, certs, not_before, CA)
 
+    def test_the_ca_is_told_before_signing_whether_the_job_may_have_certificates(self, app):
+        """So the CA signs nothing the store would refuse to record."""
+        from uuid import uuid4
+
+        from domain.errors import RuleViolation
+
+        started = app.start_card_creation(ready_practice(app)[0], ASSISTANT_A)
+        app.certificate_validity(started.card_id, started.job_id)  # may
+        with pytest.raises(RuleViolation) as stale:
+            app.certificate_validity(started.card_id, uuid4())
+        assert stale.value.code == "stale_personalisation_job"
+        certs, not_before = certificates_for(app, started.card_id)
+        app.record_certificates_issued(started.card_id, started.job_id, certs, not_before, CA)
+        with pytest.raises(RuleViolation) as twice:
+            app.certificate_validity(started.card_id, started.job_id)
+        assert twice.value.code == "certificates_already_issued"
+
     def test_an_unknown_guest_use_is_not_found(self, app, refused):
         from uuid import uuid4
 
