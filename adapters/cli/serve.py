@@ -44,7 +44,9 @@ def serve(data_dir: Path, host: str, port: int, dev: bool) -> None:
     if dev:
         click.echo(f"DEMO: open http://{host}:{port}/portal and pick a demo identity; "
                    f"the API is at http://{host}:{port}/docs")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # proxy_headers off: the trusted-proxy check must see the real peer, never an address
+    # a client wrote into X-Forwarded-For
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 def _demo_data(settings) -> None:  # type: ignore[no-untyped-def]

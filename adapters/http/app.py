@@ -84,6 +84,9 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class CountRequests:
     """ASGI middleware feeding Metrics: method, route template, status and duration."""
 
@@ -107,7 +110,8 @@ class CountRequests:
             await self.app(scope, receive, sending)
         finally:
             route = scope.get("route")  # set by the router on the shared scope
-            self.metrics.observe(scope["method"], getattr(route, "path", "unmatched"), status,
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"
+            self.metrics.observe(method, getattr(route, "path", "unmatched"), status,
                                  time.perf_counter() - started)
 
 
@@ -249,6 +253,8 @@ def principal(request: Request) -> Principal:
     state = request.app.state
 
     def revoked(serial: str) -> bool:
+        if state.views.behind():  # a card revoked a moment ago must not log in any more
+            state.views.catch_up()
         with state.views.reader() as db:
             row = db.conn.execute("SELECT status FROM card_certificates WHERE serial_number = ?",
                                   (serial,)).fetchone()

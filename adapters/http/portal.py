@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from uuid import UUID
 
 from fastapi import APIRouter, Form, Request
@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from domain.card import RevocationReason
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
 from domain.identity import UziPass
 from projections import cards, expiry, guest_uses, invoices, jobs, orders, practices
 
@@ -143,7 +143,7 @@ def dev_identity(request: Request) -> UziPass | None:
     value = request.cookies.get(COOKIE, "")
     payload, _, signature = value.partition(".")
     if not payload or not hmac.compare_digest(
-            signature, _sign(request.app.state.job_secret, payload.encode())):
+            signature.encode(), _sign(request.app.state.job_secret, payload.encode()).encode()):
         return None
     data = json.loads(base64.urlsafe_b64decode(payload.encode()))
     now = datetime.now(UTC)
@@ -154,9 +154,29 @@ def dev_identity(request: Request) -> UziPass | None:
 def _render(request: Request, name: str, **context: Any) -> HTMLResponse:
     lang = language(request)
     texts = TEXTS[lang]
-    return templates.TemplateResponse(request, name, {
+    response = templates.TemplateResponse(request, name, {
         "lang": lang, "t": lambda key: texts.get(key, key), "dev": request.app.state.dev,
         **context})
+    # one-click buttons: no other site may frame these pages
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    return response
+
+
+def _same_site(request: Request) -> None:
+    """Refuse a form posted from another site. The browser presents the client
+    certificate (or the demo cookie) to us whoever's page started the post, so the
+    browser's own word on where the post came from decides: Sec-Fetch-Site, else the
+    Origin's host against ours. Clients that are not browsers send neither."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        if site in ("same-origin", "none"):
+            return
+    else:
+        origin = request.headers.get("origin")
+        if origin is None or urlsplit(origin).netloc == request.headers.get("host"):
+            return
+    raise NotAllowed("cross_site_form", "this form was not sent from the portal's own pages")
 
 
 @router.get("", response_class=HTMLResponse)
@@ -224,13 +244,18 @@ def _agent_command(request: Request, job_id: str) -> str:
 
     token = job_token(request.app.state.job_secret, UUID(job_id))
     api = str(request.base_url).rstrip("/")
-    return f"zorgid reader-agent --api {api} --job {job_id} --token {token} --reader OMNIKEY"
+    # in the environment, not the agent's arguments, which other users of the PC can list
+    return (f"ZORGID_JOB_TOKEN={token} zorgid reader-agent --api {api} --job {job_id} "
+            "--reader OMNIKEY")
 
 
 def _act(request: Request, action: str, *args: Any, done: str) -> RedirectResponse:
     from adapters.http.app import after_command, principal
 
+    _same_site(request)
     caller = principal(request)
+    if caller.kind != "person" or caller.uzi_pass is None:
+        raise NotAllowed("person_required", "the portal is for people logged in with their card")
     lang = language(request)
     try:
         result = getattr(request.app.state.lifecycle, action)(*args, caller.uzi_pass)
@@ -320,7 +345,11 @@ def dev_login_page(request: Request) -> Any:
 def dev_login(request: Request, who: Annotated[str, Form()]) -> RedirectResponse:
     if not request.app.state.dev:
         raise NotFound("dev_only", "the demo login exists only with zorgid serve --dev")
-    uzi_number, card_type, ura, name = who.split("|", 3)
+    _same_site(request)
+    try:
+        uzi_number, card_type, ura, name = who.split("|", 3)
+    except ValueError:
+        raise InvalidValue("invalid_field", "pick one of the demo identities") from None
     given, _, surname = name.partition(" ")
     identity = {"uzi_number": uzi_number, "card_type": card_type, "ura": ura,
                 "role": "01.015" if card_type == "Z" else "00.000",

@@ -24,11 +24,18 @@ def _digest(token: str) -> str:
 class TokenStore:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._cached: tuple[tuple[int, int], list[dict[str, str]]] | None = None
 
     def _load(self) -> list[dict[str, str]]:
-        if not self.path.exists():
+        """The entries, read again only when the file changed (tokens created elsewhere)."""
+        try:
+            status = self.path.stat()
+        except FileNotFoundError:
             return []
-        return json.loads(self.path.read_text())
+        stamp = (status.st_mtime_ns, status.st_size)
+        if self._cached is None or self._cached[0] != stamp:
+            self._cached = (stamp, json.loads(self.path.read_text()))
+        return list(self._cached[1])
 
     def create(self, role: str) -> str:
         if role not in ROLES:

@@ -125,6 +125,7 @@ http {{
       proxy_pass http://127.0.0.1:{app_port};
       proxy_bind 127.0.0.2;
       proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     }}
   }}
 }}
@@ -171,3 +172,7 @@ def test_through_nginx_with_client_certificates(stack):
         stack["people"]["admin"].certificate]).decode())
     direct = httpx.get(f"{stack['direct']}/v1/me", headers={"X-SSL-Client-Cert": forged})
     assert (direct.status_code, direct.json()["code"]) == (401, "untrusted_proxy")
+    # claiming to be the proxy in X-Forwarded-For changes nothing: the peer address counts
+    claimed = httpx.get(f"{stack['direct']}/v1/me", headers={
+        "X-SSL-Client-Cert": forged, "X-Forwarded-For": "127.0.0.2"})
+    assert (claimed.status_code, claimed.json()["code"]) == (401, "untrusted_proxy")

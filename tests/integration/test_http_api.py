@@ -176,7 +176,9 @@ class TestRefusals:
         assert (last.status_code, last.json()["code"]) == (409, "last_administrator")
         peek = api.get(f"/v1/practices/{URA}", headers=people["employee"])
         assert (peek.status_code, peek.json()["code"]) == (403, "not_manager")
-        unknown = api.get("/v1/practices/12345678", headers=people["doctor"])
+        guess = api.get("/v1/practices/12345678", headers=people["doctor"])
+        assert (guess.status_code, guess.json()["code"]) == (403, "not_manager")  # not: 404
+        unknown = api.get("/v1/practices/12345678", headers=bearer(api, "auditor"))
         assert (unknown.status_code, unknown.json()["code"]) == (404, "practice_not_found")
         malformed = api.post("/v1/practices", content=b"{not json",
                              headers={**people["doctor"], "Content-Type": "application/json"})

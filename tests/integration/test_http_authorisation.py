@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from uuid import UUID
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -178,3 +179,32 @@ def test_a_zorgid_card_logs_in_as_its_holder_but_creates_no_card(world):
     assert (refused.status_code, refused.json()["code"]) == (403, "uzi_pass_required")
     revoked = client.get("/v1/me", headers=headers["revoked_card"])
     assert (revoked.status_code, revoked.json()["code"]) == (401, "card_revoked")
+
+
+def test_a_card_revoked_elsewhere_logs_in_no_more_at_once(identities, tmp_path):
+    """Revoked through another process (the CLI, another server): the very next request
+    with the card is refused, though this server's views had not seen it yet."""
+    from adapters.bootstrap import Settings, open_lifecycle
+    from adapters.pki.uzi import identity_of
+
+    api, headers, values, monkey = build_world(identities, tmp_path / "data")
+    client = TestClient(api)
+    assert client.get("/v1/me", headers=headers["holder_card"]).status_code == 200
+    elsewhere = open_lifecycle(Settings(data_dir=tmp_path / "data"))
+    holder = identity_of(identities[1]["holder"].certificate).to_pass()
+    elsewhere.revoke_card(UUID(values["card"]), "defect", holder)
+    elsewhere.close()
+    refused = client.get("/v1/me", headers=headers["holder_card"])
+    assert (refused.status_code, refused.json()["code"]) == (401, "card_revoked")
+    monkey.undo()
+
+
+def test_odd_tokens_and_methods_get_4xx_and_bounded_metrics(world):
+    client, headers, values = world
+    odd = client.get(f"/v1/personalisation-jobs/{values['job']}",
+                     headers={"Authorization": "Bearer é".encode("latin-1")})
+    assert (odd.status_code, odd.json()["code"]) == (401, "invalid_job_token")
+    for method in ("X1", "X2", "BREW"):
+        assert client.request(method, "/nowhere").status_code in (404, 405)
+    metrics = client.get("/metrics", headers=headers["operator"]).text
+    assert 'method="OTHER"' in metrics and 'method="X1"' not in metrics

@@ -78,8 +78,8 @@ def test_an_employee_starts_their_card_and_watches_the_job(portal):
     job_id = re.search(r"--job ([0-9a-f-]{36})", page.text).group(1)
     command = re.search(r'<pre id="agent-command">([^<]+)</pre>', page.text).group(1)
     token = job_token(client.app.state.job_secret, UUID(job_id))
-    assert command == (f"zorgid reader-agent --api http://testserver --job {job_id} "
-                       f"--token {token} --reader OMNIKEY")
+    assert command == (f"ZORGID_JOB_TOKEN={token} zorgid reader-agent --api "
+                       f"http://testserver --job {job_id} --reader OMNIKEY")
     again = client.post("/portal/my-card", data={"serial": f"ZID{URA_B}02"})
     assert notice(again) == ("Deze blanco kaart is naar een andere praktijk gestuurd dan die "
                              "op uw UZI-pas.")
@@ -119,3 +119,35 @@ def test_every_text_exists_in_dutch_and_english():
     from adapters.http.portal import TEXTS
 
     assert set(TEXTS["nl"]) == set(TEXTS["en"])
+
+
+def test_a_form_posted_from_another_site_does_nothing(portal):
+    """The browser presents the person's certificate (here: the demo cookie) whichever
+    page starts the post, so a post another site started must be refused."""
+    client = portal(EMPLOYEE_B)
+    app = client.app.state.lifecycle
+    card_id = app.get_card_by_serial(f"ZID{URA_B}01").id
+    head = app.head()
+    for forged in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                   {"Origin": "https://evil.example"}, {"Origin": "null"}):
+        refused = client.post(f"/portal/cards/{card_id}/suspend", headers=forged)
+        assert (refused.status_code, refused.json()["code"]) == (403, "cross_site_form")
+    assert app.head() == head
+    page = client.post(f"/portal/cards/{card_id}/suspend",
+                       headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"})
+    assert notice(page) == "De kaart is geschorst."
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_the_portal_acts_for_people_only_and_refuses_a_malformed_demo_login(portal, tmp_path):
+    from adapters.http.tokens import TokenStore
+
+    client = portal(EMPLOYEE_B)
+    client.cookies.clear()
+    token = TokenStore(tmp_path / "data" / "tokens.json").create("billing")
+    service = client.post("/portal/my-card", data={"serial": f"ZID{URA_A}02"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert (service.status_code, service.json()["code"]) == (403, "person_required")
+    malformed = client.post("/portal/dev-login", data={"who": "no bars here"})
+    assert (malformed.status_code, malformed.json()["code"]) == (422, "invalid_field")

@@ -43,7 +43,8 @@ class Result(BaseModel):
 def _job(job_id: UUID, request: Request, db: Any, authorization: str | None) -> dict[str, Any]:
     token = (authorization or "")[7:].strip() if (authorization or "").lower().startswith(
         "bearer ") else ""
-    if not token or not hmac.compare_digest(token, job_token(request.app.state.job_secret, job_id)):
+    expected = job_token(request.app.state.job_secret, job_id)
+    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
         raise Unauthenticated("invalid_job_token", "this is not the token of that job")
     found = jobs.job(db, str(job_id))
     if found is None:

@@ -63,10 +63,10 @@ def register(body: RegisterPracticeRequest, caller: PersonCaller,
 
 @router.get("/{ura}", response_model=Practice)
 def get_practice(ura: str, caller: Caller, db: ViewsDb) -> dict[str, Any]:
+    require_manager(db, caller, ura, auditor_too=True)  # first: 404 tells who is registered
     found = practices.practice(db, ura)
     if found is None:
         raise NotFound("practice_not_found", f"no practice with URA {ura} is registered")
-    require_manager(db, caller, ura, auditor_too=True)
     return found
 
 

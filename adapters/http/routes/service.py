@@ -80,7 +80,7 @@ def list_invoices(caller: Caller, db: ViewsDb,
     **ERRORS, 200: {"model": list[LoggedEvent], "description": "the notification log"}})
 def events(request: Request,
            caller: Annotated[Principal, Depends(service_role("auditor"))],
-           after: Annotated[int, Query(ge=0)] = 0,
+           after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # a 64-bit position
            limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> Response:
     records = [jsonable({"position": e.position, "type": e.type,
                          "originator_id": e.originator_id,
