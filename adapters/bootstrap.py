@@ -247,6 +247,7 @@ def ca_passphrase() -> bytes:
 
 
 DEMO_CA_PASSPHRASE = b"zorgid demo only"
+DEMO_MARKER = "DEMO"  # beside a demo card CA: never loaded outside --dev
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,9 @@ class CardWorkshop:
         if not os.environ.get("ZORGID_CA_PASSPHRASE") or \
                 not (settings.ca_dir / KEY_FILE).exists():
             return None
+        if (settings.ca_dir / DEMO_MARKER).exists():
+            raise ConfigurationError(f"the card CA in {settings.ca_dir} was made for a demo "
+                                     "(its passphrase is public); it serves --dev only")
         return cls._load(settings, ca_passphrase(), ca_oid)
 
     @classmethod
@@ -280,6 +284,7 @@ class CardWorkshop:
         passphrase = os.environ.get("ZORGID_CA_PASSPHRASE", "").encode() or DEMO_CA_PASSPHRASE
         if not (settings.ca_dir / KEY_FILE).exists():
             CardCA.create(settings.ca_dir, passphrase, now)
+            (settings.ca_dir / DEMO_MARKER).write_text("made by zorgid serve --dev\n")
         create_master_secret(settings.master_key_path)
         return cls._load(settings, passphrase, None)
 
@@ -378,5 +383,6 @@ def client_certificate_checker(card_ca: Any | None, card_ca_oid: str,
     mapping["N"].add(card_ca_oid)
     crls = [x509.load_pem_x509_crl(Path(p).read_bytes())
             for p in filter(None, os.environ.get("ZORGID_UZI_CRLS", "").split(","))]
-    validator = UziValidator(anchors, intermediates, crls, mapping, ("Z", "N"))
+    validator = UziValidator(anchors, intermediates, crls, mapping, ("Z", "N"),
+                             card_ca=card_ca, card_ca_oid=card_ca_oid if card_ca else None)
     return validator.check

@@ -94,7 +94,7 @@ def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,
     if not verdict.valid or verdict.identity is None:
         raise Unauthenticated(f"certificate_{verdict.reason}",
                               f"your certificate is not accepted: {verdict.detail}")
-    via_card = verdict.identity.ca_oid == settings.card_ca_oid
+    via_card = verdict.by_card_ca  # from the verified issuer, not the OID it claims
     if via_card and revoked_card_certificate(verdict.identity.serial_number):
         raise Unauthenticated("card_revoked", "this ZORG-ID card is revoked or suspended")
     return Principal("person", uzi_pass=verdict.identity.to_pass(zorgid_card=via_card),

@@ -25,6 +25,7 @@ from adapters.pki.certificates import (
     ca_subject,
     person_certificate_builder,
 )
+from domain.clock import add_years
 from domain.errors import DomainError
 
 DEFAULT_CA_OID = "2.999.528.1.3"  # under the 2.999 example arc until an arc is assigned
@@ -122,17 +123,18 @@ class CardCA:
 
     @classmethod
     def create(cls, directory: Path, passphrase: bytes, now: dt.datetime,
-               name: str = "ZORG-ID Card CA", years: int = 10) -> CardCA:
+               name: str = "ZORG-ID Card CA", years: int = 10,
+               ca_oid: str = DEFAULT_CA_OID) -> CardCA:
         """A new self-signed card CA (for tests and demos; production imports its own)."""
         signer = PemSigner(ec.generate_private_key(ec.SECP384R1()))
         subject = ca_subject(name, "zorgid-cards")
         certificate = ca_certificate(subject, signer.public_key(), subject,
                                      signer.private_key_for_self_signing(), now,
-                                     now.replace(year=now.year + years), 0)
+                                     add_years(now, years), 0)
         directory.mkdir(parents=True, exist_ok=True)
         signer.save(directory / KEY_FILE, passphrase)
         (directory / CERT_FILE).write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-        return cls(signer, certificate)
+        return cls(signer, certificate, ca_oid)
 
     @classmethod
     def load(cls, directory: Path, passphrase: bytes, ca_oid: str = DEFAULT_CA_OID) -> CardCA:
@@ -154,8 +156,13 @@ class CardCA:
 
     def crl(self, entries: list[CrlEntry], now: dt.datetime,
             next_update: dt.timedelta = dt.timedelta(days=1)) -> x509.CertificateRevocationList:
+        # RFC 5280 §5.2: the issuer's key identifier, and a number that grows with every
+        # list (milliseconds since the epoch: lists are made one at a time, in time order)
         builder = x509.CertificateRevocationListBuilder().issuer_name(self.certificate.subject)\
-            .last_update(now).next_update(now + next_update)
+            .last_update(now).next_update(now + next_update)\
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                self.certificate.public_key()), critical=False)\
+            .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), critical=False)
         for entry in entries:
             reason = x509.ReasonFlags.certificate_hold if entry.on_hold else entry.reason
             builder = builder.add_revoked_certificate(

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapters.pki.certificates import Holder, ca_certificate, ca_subject, person_certificate_builder
+from domain.clock import add_years
 
 TEST_CA_OIDS = {"Z": "2.16.528.1.1007.99.217", "N": "2.16.528.1.1007.99.218"}
 AUTHENTICATION_POLICY = "2.16.528.1.1003.1.2.5.1"
@@ -39,7 +40,7 @@ class Issued:
 class UziTestHierarchy:
     def __init__(self, start: dt.datetime | None = None, years: int = 20) -> None:
         self.start = start or dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-        end = self.start.replace(year=self.start.year + years)
+        end = add_years(self.start, years)
         self.root_key = _key()
         root_name = ca_subject("TEST Zorg CSP Root CA G3", ORGANISATION)
         self.root = ca_certificate(root_name, self.root_key.public_key(), root_name,

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from domain.errors import InvalidValue
@@ -145,6 +146,7 @@ class Verdict:
     reason: str  # "valid" or a stable code
     detail: str
     identity: UziIdentity | None
+    by_card_ca: bool = False  # the verified issuer is our card CA: a ZORG-ID card
 
 
 class UziValidator:
@@ -155,7 +157,10 @@ class UziValidator:
                  intermediates: Iterable[x509.Certificate] = (),
                  crls: Iterable[x509.CertificateRevocationList] = (),
                  ca_oids: Mapping[str, str | Iterable[str]] | None = None,
-                 card_types: Iterable[str] = ("Z", "N")) -> None:
+                 card_types: Iterable[str] = ("Z", "N"),
+                 card_ca: x509.Certificate | None = None,
+                 card_ca_oid: str | None = None) -> None:
+        self.card_ca, self.card_ca_oid = card_ca, card_ca_oid
         self.anchors = list(anchors)
         self.intermediates = list(intermediates)
         self.crls = list(crls)
@@ -185,9 +190,23 @@ class UziValidator:
                                                 [*self.intermediates, *extra_chain])
         except VerificationError as error:
             return refuse("untrusted_chain", f"the chain does not verify: {error}")
-        issuer = chain.chain[1] if len(chain.chain) > 1 else None
-        if issuer is not None and self._revoked(certificate, issuer, at):
-            return refuse("revoked", "the certificate is on its CA's revocation list")
+        if not _for_login(certificate):
+            return refuse("not_an_authentication_certificate",
+                          "this is not an authentication certificate (key usage "
+                          "digitalSignature and extended key usage clientAuth)")
+        path = list(chain.chain)
+        for subject, issuer in pairwise(path):  # the leaf, then each CA under the root
+            state = self._revocation(subject, issuer, at)
+            if state == "revoked":
+                which = "the certificate" if subject is certificate else "a CA in its chain"
+                return refuse("revoked", f"{which} is on its CA's revocation list")
+            if state == "unknown":
+                return refuse("revocation_unknown",
+                              "the revocation list of its CA is out of date; try again later")
+        by_card_ca = self.card_ca is not None and len(path) > 1 and path[1] == self.card_ca
+        if self.card_ca_oid is not None and by_card_ca != (identity.ca_oid == self.card_ca_oid):
+            return refuse("ca_oid_mismatch", "the CA OID in the certificate does not belong to "
+                                             "the CA that issued it")
         if identity.card_type not in self.card_types:
             return refuse("card_type_not_accepted",
                           f"card type {identity.card_type} is not accepted here")
@@ -195,14 +214,34 @@ class UziValidator:
             return refuse("ca_oid_mismatch",
                           f"CA OID {identity.ca_oid} does not issue card type "
                           f"{identity.card_type}")
-        return Verdict(True, "valid", "trusted, in its validity, not revoked", identity)
+        return Verdict(True, "valid", "trusted, in its validity, not revoked", identity,
+                       by_card_ca)
 
-    def _revoked(self, certificate: x509.Certificate, issuer: x509.Certificate,
-                 at: dt.datetime) -> bool:
+    def _revocation(self, certificate: x509.Certificate, issuer: x509.Certificate,
+                    at: dt.datetime) -> str:
+        """"revoked", "good", or "unknown" when the issuer's list is configured but not
+        current at `at`. An issuer without a configured list is not checked here (our own
+        cards are checked against the store instead)."""
+        listed = current = False
         for crl in self.crls:
             if crl.issuer != issuer.subject or not crl.is_signature_valid(issuer.public_key()):
                 continue
+            listed = True
             entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
             if entry is not None and entry.revocation_date_utc <= at:
-                return True
+                return "revoked"
+            next_update = crl.next_update_utc
+            current = current or (crl.last_update_utc <= at
+                                  and (next_update is None or at < next_update))
+        return "good" if current or not listed else "unknown"
+
+
+def _for_login(certificate: x509.Certificate) -> bool:
+    """An authentication certificate: a signature or encryption certificate of the same
+    card must not log anyone in."""
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+        purposes = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
         return False
+    return bool(usage.digital_signature) and ExtendedKeyUsageOID.CLIENT_AUTH in purposes

@@ -6,6 +6,7 @@ talks through an ApduConnection and never imports pyscard.
 
 from __future__ import annotations
 
+import hmac
 import os
 from dataclasses import dataclass
 from enum import IntEnum
@@ -158,7 +159,7 @@ class PivSession:
             answer = tlv_map(unwrap(step2, 0x7C))[0x82]
         except (TlvError, KeyError):
             raise PivError("the card did not answer the challenge") from None
-        if answer != encrypt_block(algorithm, key, challenge):
+        if not hmac.compare_digest(answer, encrypt_block(algorithm, key, challenge)):
             raise PivError("the card failed to prove it knows the management key")
 
     def set_management_key(self, algorithm: KeyAlgorithm, key: bytes) -> None:

@@ -110,6 +110,41 @@ class TestValidation:
         assert only_z.check(issued.certificate, NOW).reason == "card_type_not_accepted"
 
 
+class TestWhatMayLogIn:
+    def test_a_signature_certificate_logs_no_one_in(self, tmp_path):
+        ca = CardCA.create(tmp_path, b"passphrase", NOW - dt.timedelta(days=1))
+        auth, sign = ca.issue(EMPLOYEE, rsa.generate_private_key(65537, 2048).public_key(),
+                              ec.generate_private_key(ec.SECP256R1()).public_key(), NOW,
+                              NOW.replace(year=2029))
+        checker = UziValidator([ca.certificate], ca_oids={"N": ca.ca_oid})
+        assert checker.check(auth, NOW).valid
+        assert checker.check(sign, NOW).reason == "not_an_authentication_certificate"
+
+    def test_an_out_of_date_crl_is_no_proof_of_good_standing(self, pki):
+        issued = pki.issue_pass(EMPLOYEE, NOW - dt.timedelta(days=9), NOW + dt.timedelta(days=9))
+        stale = UziValidator([pki.root], pki.intermediates, pki.crls(NOW - dt.timedelta(days=2)),
+                             TEST_CA_OIDS)
+        assert stale.check(issued.certificate, NOW).reason == "revocation_unknown"
+        assert validator(pki).check(issued.certificate, NOW).valid
+
+    def test_the_card_ca_cannot_pass_its_cards_off_as_uzi_passes(self, pki, tmp_path):
+        """The CA OID must belong to the CA that really issued the certificate: our card
+        CA issuing with a UZI CA's OID is refused, and a card is known by its issuer."""
+        rogue = CardCA.create(tmp_path, b"passphrase", NOW - dt.timedelta(days=1),
+                              ca_oid=TEST_CA_OIDS["N"])
+        auth, _ = rogue.issue(EMPLOYEE, rsa.generate_private_key(65537, 2048).public_key(),
+                              ec.generate_private_key(ec.SECP256R1()).public_key(), NOW,
+                              NOW.replace(year=2029))
+        mapping = {"Z": TEST_CA_OIDS["Z"], "N": {TEST_CA_OIDS["N"], "2.999.528.1.3"}}
+        checker = UziValidator([pki.root, rogue.certificate], pki.intermediates, [], mapping,
+                               card_ca=rogue.certificate, card_ca_oid="2.999.528.1.3")
+        assert checker.check(auth, NOW).reason == "ca_oid_mismatch"
+        uzi_pass = pki.issue_pass(EMPLOYEE, NOW - dt.timedelta(days=1),
+                                  NOW + dt.timedelta(days=9)).certificate
+        verdict = checker.check(uzi_pass, NOW)
+        assert verdict.valid and not verdict.by_card_ca
+
+
 class TestCardCA:
     def test_card_certificates_look_like_the_uzi_pass(self, tmp_path):
         ca = CardCA.create(tmp_path, b"passphrase", NOW - dt.timedelta(days=1))
@@ -135,6 +170,12 @@ class TestCardCA:
         crl = ca.crl([CrlEntry(11, NOW, on_hold=False, reason=x509.ReasonFlags.key_compromise),
                       CrlEntry(12, NOW, on_hold=True)], NOW)
         assert crl.is_signature_valid(ca.certificate.public_key())
+        later = ca.crl([], NOW + dt.timedelta(seconds=1))
+        number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+        assert later.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number \
+            > number  # RFC 5280: the number grows
+        assert crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value \
+            == x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.certificate.public_key())
         reasons = {e.serial_number: e.extensions.get_extension_for_class(x509.CRLReason)
                    .value.reason for e in crl}
         assert reasons == {11: x509.ReasonFlags.key_compromise,
