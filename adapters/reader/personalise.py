@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from adapters.reader.piv import KeyAlgorithm, PivError, PivSession, Slot, pad_pin
-from adapters.reader.status import CardError
+from adapters.reader.status import CardError, WrongPin
 from adapters.reader.tlv import encode_tlv
 
 MANAGEMENT_ALGORITHM = KeyAlgorithm.AES128
@@ -117,8 +117,7 @@ def write_card(piv: PivSession, serial: str, blank_key: bytes, issue: Issue,
         step = "put_chuid"
         piv.put_data(0x5FC102, chuid(card_id, authentication.not_valid_after_utc))
         step = "set_pin"
-        piv.change_pin(default_pin, pin)
-        piv.change_puk(default_puk, puk)
+        set_pin_and_puk(piv, pin, puk, default_pin, default_puk)
     except PersonalisationError:
         raise
     except Exception as error:  # the reader's, the card's and the CA's errors, by step
@@ -126,6 +125,31 @@ def write_card(piv: PivSession, serial: str, blank_key: bytes, issue: Issue,
     timings.card_talk = (time.perf_counter() - started) - timings.key_generation \
         - timings.issuance
     return Written(serial, authentication, signature, timings)
+
+
+def set_pin_and_puk(piv: PivSession, pin: str, puk: str, default_pin: str,
+                    default_puk: str) -> None:
+    """Set the PIN and PUK the employee chose, also on a card whose earlier attempt
+    failed after one of them was changed (pulled out, say): then the PIN is no longer the
+    default, and the PUK (the default, or the one chosen now) sets it again, which also
+    restores its tries. A wrong guess costs a PIN or PUK try; at most one of each."""
+    try:
+        piv.change_pin(default_pin, pin)
+    except WrongPin:
+        for known in dict.fromkeys((default_puk, puk)):
+            try:
+                piv.reset_retry_counter(known, pin)
+                break
+            except WrongPin:
+                continue
+        else:
+            raise PersonalisationError(
+                "set_pin", "an earlier attempt set this card's PIN and PUK; enter the PUK "
+                "you chose then") from None
+    try:
+        piv.change_puk(default_puk, puk)
+    except WrongPin:
+        piv.change_puk(puk, puk)  # set earlier to this very PUK: nothing to change
 
 
 def seal_card(piv: PivSession, personalised_key: bytes) -> None:

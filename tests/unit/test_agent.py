@@ -91,7 +91,7 @@ def test_a_blank_card_becomes_an_active_card_of_three_years(app, ca, tmp_path, c
     assert "> 00 20" in caplog.text  # the APDUs were logged, with their secrets masked
 
 
-@pytest.mark.parametrize("after", [3, 6, 8, 10, 12, 14])
+@pytest.mark.parametrize("after", range(1, 17))  # after every APDU up to the activation
 def test_a_card_pulled_out_at_any_step_leaves_store_and_card_consistent(app, ca, tmp_path,
                                                                        after):
     serial = ready_practice(app)[0]
@@ -109,6 +109,11 @@ def test_a_card_pulled_out_at_any_step_leaves_store_and_card_consistent(app, ca,
     card.power_on()
     result = personalise(app, InProcess(card), ASSISTANT_A, SECRET, issuer(ca), PIN, PUK)
     assert app.get_card(result.card_id).status is CardStatus.ACTIVE
+    piv = PivSession(ApduConnection(InProcess(card)))  # the chosen PIN and PUK work,
+    piv.select()                                        # with all their tries
+    piv.verify_pin(PIN)
+    piv.reset_retry_counter(PUK, PIN)
+    assert (card.state.pin_tries, card.state.puk_tries) == (3, 3)
 
 
 def test_a_refused_holder_touches_neither_store_nor_card(app, ca, tmp_path):
