@@ -21,6 +21,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 
 from domain.base import event_type, natural_id
 from domain.card import (
+    PERSONALISATION_TIMEOUT,
     Card,
     CardStatus,
     IssuedCertificate,
@@ -125,6 +126,8 @@ class CardLifecycle(Application[UUID]):
         self.policy = policy or Policy()
         self._expiry_scanned = 0
         self._expiry_heap: list[tuple[datetime, UUID]] = []
+        self._jobs_scanned = 0
+        self._jobs_heap: list[tuple[datetime, UUID, UUID]] = []  # (started, card, job)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -472,6 +475,35 @@ class CardLifecycle(Application[UUID]):
         self.save(card, person)
 
     # expiry (R4, R11)
+
+    def abandon_stale_personalisations(self, by: Actor | None = None) -> list[UUID]:
+        """Record `PersonalisationFailed` (step "abandoned") for every personalisation that
+        reported nothing for PERSONALISATION_TIMEOUT: the reader agent crashed or the
+        workstation went off. Certificates issued for it go on the CRL then, though the
+        card it wrote may never come back. Idempotent, like the expiry job."""
+        by = by or Actor.system("expiry-job")
+        now = self.clock.now()
+        for event in self.read_log(after=self._jobs_scanned,
+                                   topics=[Card.CreationStarted.TOPIC]):
+            heapq.heappush(self._jobs_heap, (event.timestamp, event.originator_id,
+                                             UUID(str(event.payload["job_id"]))))
+            self._jobs_scanned = event.position
+        abandoned = []
+        while self._jobs_heap and now - self._jobs_heap[0][0] >= PERSONALISATION_TIMEOUT:
+            _, card_id, job_id = heapq.heappop(self._jobs_heap)
+            if self._abandon(card_id, job_id, by):
+                abandoned.append(card_id)
+        return abandoned
+
+    @command
+    def _abandon(self, card_id: UUID, job_id: UUID, by: Actor) -> bool:
+        card = self.get_card(card_id)
+        if card.status is not CardStatus.PERSONALISING or card.job_id != job_id:
+            return False  # finished, failed or started again meanwhile
+        card.fail_personalisation(job_id, "abandoned", "no result reported in time", by,
+                                  self.clock.now())
+        self.save(card)
+        return True
 
     def expire_cards(self, by: Actor | None = None) -> list[UUID]:
         """Append `Expired` for every card past its end that does not have it yet.

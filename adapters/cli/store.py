@@ -10,6 +10,7 @@ import click
 from adapters.bootstrap import init_data_dir, open_lifecycle
 from adapters.cli.options import data_dir_option, settings_for
 from domain.application import LoggedEvent
+from domain.card import PERSONALISATION_TIMEOUT
 from domain.identity import Actor
 from domain.picture import jsonable
 
@@ -81,7 +82,8 @@ def events(data_dir: Path, after: int, limit: int | None, as_json: bool) -> None
 @click.command()
 @data_dir_option
 def expire(data_dir: Path) -> None:
-    """Record `Expired` for every card past its end (idempotent; run it daily).
+    """Record `Expired` for every card past its end, and abandon personalisations that
+    reported nothing for 30 minutes (idempotent; run it daily, or more often).
 
     \b
     Example:
@@ -90,6 +92,10 @@ def expire(data_dir: Path) -> None:
     app = open_lifecycle(settings_for(data_dir))
     try:
         expired = app.expire_cards(Actor.system("expiry-job"))
+        abandoned = app.abandon_stale_personalisations(Actor.system("expiry-job"))
     finally:
         app.close()
     click.echo(f"{len(expired)} card(s) expired")
+    if abandoned:
+        click.echo(f"{len(abandoned)} personalisation(s) abandoned: no result in "
+                   f"{PERSONALISATION_TIMEOUT.seconds // 60} minutes")

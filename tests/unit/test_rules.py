@@ -587,6 +587,25 @@ class TestR11ExpiryIsAFactAtItsMoment:
         assert app.head() == since + 2
         assert app.get_card(card).status is CardStatus.EXPIRED
 
+    def test_a_personalisation_that_never_reports_back_is_abandoned_once(self, app):
+        """The agent crashed after the CA issued certificates: the daily job records the
+        failure, so the certificates go on the CRL; a finished job is left alone."""
+        serials = ready_practice(app)
+        stuck = app.start_card_creation(serials[0], ASSISTANT_A)
+        certs, not_before = certificates_for(app, stuck.card_id)
+        app.record_certificates_issued(stuck.card_id, stuck.job_id, certs, not_before, CA)
+        done = create_card(app, serials[1], ASSISTANT_A2)
+        clock_of(app).advance(timedelta(minutes=29))
+        assert app.abandon_stale_personalisations() == []
+        clock_of(app).advance(timedelta(minutes=1))
+        since = app.head()
+        assert app.abandon_stale_personalisations() == [stuck.card_id]
+        assert new_events(app, since) == ["Card.PersonalisationFailed"]
+        assert next(iter(app.read_log(after=since))).payload["step"] == "abandoned"
+        assert app.get_card(stuck.card_id).status is CardStatus.BLANK
+        assert app.get_card(done).status is CardStatus.ACTIVE
+        assert app.abandon_stale_personalisations() == [] and app.head() == since + 1
+
     def test_the_job_leaves_revoked_and_running_cards_alone(self, app):
         serials = ready_practice(app)
         revoked = create_card(app, serials[0])
