@@ -68,6 +68,32 @@ def ca_init(data_dir: Path) -> None:
         click.echo(f"master secret created at {settings.master_key_path} (mode 0600)")
 
 
+@ca.command("supplier-secret")
+@data_dir_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="New file for the secret (mode 0600); give it to the card supplier.")
+def ca_supplier_secret(data_dir: Path, out: Path) -> None:
+    """Write the secret the card supplier sets blank cards' management keys from.
+
+    It is derived one way from the master secret: it opens blank cards, never a
+    personalised one. Send it to the supplier over a protected channel.
+
+    \b
+    Example:
+      zorgid ca supplier-secret --data-dir ./data --out supplier.key
+    """
+    from adapters.reader.personalise import supplier_secret
+
+    secret = supplier_secret(read_master_secret(settings_for(data_dir)))
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise InvalidValue("file_exists", f"{out} exists; not overwritten") from None
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret.hex() + "\n")
+    click.echo(f"supplier secret written to {out} (mode 0600)")
+
+
 @ca.command("crl")
 @data_dir_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,

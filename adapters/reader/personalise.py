@@ -28,13 +28,31 @@ MANAGEMENT_ALGORITHM = KeyAlgorithm.AES128
 NON_FEDERAL_FASCN = bytes.fromhex("D4E739DA739CED39CE739D836858210842108421C84210C3EB")
 
 
+KDF_SALT = b"zorgid-piv-management-key/v2"  # fixed; what differs goes in `info`
+
+
+def supplier_secret(master_secret: bytes) -> bytes:
+    """What the card supplier gets to set the blank cards' management keys: derived one
+    way from the master secret, so it opens blank cards only. The personalised keys come
+    from the master secret itself, which never leaves us."""
+    return HKDF(hashes.SHA256(), 32, salt=KDF_SALT,
+                info=b"blank-card supplier secret").derive(master_secret)
+
+
+def blank_management_key(supplier: bytes, serial: str) -> bytes:
+    """A blank card's management key, as the supplier sets it."""
+    return HKDF(hashes.SHA256(), MANAGEMENT_ALGORITHM.key_length, salt=KDF_SALT,
+                info=b"blank\0" + serial.encode()).derive(supplier)
+
+
 def management_key(master_secret: bytes, serial: str, personalised: bool) -> bytes:
-    """The card's management key: one before personalisation (the blank card's, set by
-    the card supplier from the same secret), another after, so the blank key no longer
-    opens a personalised card."""
-    label = b"zorgid-piv-management-key/" + (b"personalised" if personalised else b"blank")
-    return HKDF(hashes.SHA256(), MANAGEMENT_ALGORITHM.key_length, salt=label,
-                info=serial.encode()).derive(master_secret)
+    """The card's management key: the blank card's (see `blank_management_key`) before
+    personalisation, another after, so the blank key no longer opens a personalised card
+    and the supplier cannot open it either."""
+    if not personalised:
+        return blank_management_key(supplier_secret(master_secret), serial)
+    return HKDF(hashes.SHA256(), MANAGEMENT_ALGORITHM.key_length, salt=KDF_SALT,
+                info=b"personalised\0" + serial.encode()).derive(master_secret)
 
 
 def chuid(guid: uuid.UUID, expires: datetime) -> bytes:

@@ -14,7 +14,7 @@ from cryptography import x509
 from adapters.bootstrap import Settings, init_data_dir, open_lifecycle, read_master_secret
 from adapters.pki.ca import CardCA
 from adapters.reader.agent import personalise
-from adapters.reader.personalise import MANAGEMENT_ALGORITHM, management_key
+from adapters.reader.personalise import MANAGEMENT_ALGORITHM, blank_management_key
 from adapters.reader.virtual_card import VirtualPivCard
 from domain.clock import ManualClock
 from tests.e2e.test_demo_run import zorgid
@@ -53,8 +53,15 @@ def test_the_crl_follows_suspension_resumption_and_revocation(tmp_path):
     now = dt.datetime.now(dt.UTC)
     app = open_lifecycle(settings, clock=ManualClock(T0 if now < T0 else now))
     serial = ready_practice(app)[0]
+    # the supplier sets the blank card's key from the secret it was given, not the master
+    supplier = tmp_path / "supplier.key"
+    args = ("ca", "supplier-secret", "--data-dir", str(data), "--out", str(supplier))
+    assert zorgid(*args, env=ENV).returncode == 0
+    assert supplier.stat().st_mode & 0o777 == 0o600
+    assert zorgid(*args, env=ENV).returncode == 1  # never overwritten
     card = VirtualPivCard.blank(tmp_path / "card.json", serial, MANAGEMENT_ALGORITHM,
-                                management_key(read_master_secret(settings), serial, False))
+                                blank_management_key(bytes.fromhex(supplier.read_text()),
+                                                     serial))
     authority = CardCA.load(settings.ca_dir, ENV["ZORGID_CA_PASSPHRASE"].encode())
     result = personalise(app, InProcess(card), ASSISTANT_A, read_master_secret(settings),
                          issuer(authority), "482915", "73920184")

@@ -189,3 +189,19 @@ def test_an_unexpected_status_word_is_a_named_failure(app, ca, tmp_path):
         personalise(app, Refusing(card), ASSISTANT_A, SECRET, issuer(ca), PIN, PUK)
     assert failure.value.step == "put_certificate"
     assert "out of memory" in failure.value.detail
+
+
+def test_the_supplier_secret_opens_blank_cards_only():
+    """The supplier derives blank keys from its own secret; the personalised key is
+    another derivation of the master secret, which the supplier never holds."""
+    from adapters.reader.personalise import blank_management_key, supplier_secret
+
+    supplier = supplier_secret(SECRET)
+    assert supplier != SECRET
+    for serial in ("ZID000000001", "ZID000000002"):
+        blank_key = management_key(SECRET, serial, personalised=False)
+        assert blank_management_key(supplier, serial) == blank_key
+        assert management_key(SECRET, serial, personalised=True) not in (
+            blank_key, blank_management_key(supplier, serial + "x"))
+    assert management_key(SECRET, "ZID000000001", False) != \
+        management_key(SECRET, "ZID000000002", False)
