@@ -381,8 +381,30 @@ def client_certificate_checker(card_ca: Any | None, card_ca_oid: str,
         card_type, _, oid = item.strip().partition("=")
         mapping.setdefault(card_type.upper(), set()).add(oid)
     mapping["N"].add(card_ca_oid)
-    crls = [x509.load_pem_x509_crl(Path(p).read_bytes())
-            for p in filter(None, os.environ.get("ZORGID_UZI_CRLS", "").split(","))]
-    validator = UziValidator(anchors, intermediates, crls, mapping, ("Z", "N"),
+    crl_files = [Path(p) for p in filter(None, os.environ.get("ZORGID_UZI_CRLS", "").split(","))]
+
+    def stamps() -> list[tuple[int, int]]:
+        return [(f.stat().st_mtime_ns, f.stat().st_size) for f in crl_files]
+
+    def read_crls() -> list[Any]:
+        lists = []
+        for file in crl_files:
+            data = file.read_bytes()
+            lists.append(x509.load_pem_x509_crl(data) if data.lstrip().startswith(b"-----")
+                         else x509.load_der_x509_crl(data))
+        return lists
+
+    validator = UziValidator(anchors, intermediates, read_crls(), mapping, ("Z", "N"),
                              card_ca=card_ca, card_ca_oid=card_ca_oid if card_ca else None)
-    return validator.check
+    seen = stamps()
+
+    def check(certificate: Any, at: Any, chain: Any = ()) -> Any:
+        """The verdict, with the CRL files read again whenever they changed (a job
+        fetches the UZI-register's lists; one past its nextUpdate refuses logins)."""
+        nonlocal seen
+        current = stamps()
+        if current != seen:
+            validator.crls, seen = read_crls(), current
+        return validator.check(certificate, at, chain)
+
+    return check

@@ -238,3 +238,29 @@ def test_person_builder_refuses_nothing_it_should_not(pki):
                                          "2.999.1", "signature", "2.999.1.2", NOW,
                                          NOW + dt.timedelta(days=1))
     assert builder.sign(key, hashes.SHA256()).serial_number > 0
+
+
+def test_the_login_checker_reads_the_uzi_crls_again_when_they_change(pki, tmp_path,
+                                                                      monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+
+    from adapters.bootstrap import client_certificate_checker
+    from adapters.pki.hierarchy import TEST_CA_OIDS as OIDS
+
+    now = dt.datetime.now(dt.UTC)
+    issued = pki.issue_pass(EMPLOYEE, now - dt.timedelta(days=1), now + dt.timedelta(days=9))
+    files = [tmp_path / "z.crl", tmp_path / "n.crl"]
+
+    def publish(encoding) -> None:
+        for file, crl in zip(files, pki.crls(now - dt.timedelta(minutes=5)), strict=True):
+            file.write_bytes(crl.public_bytes(encoding))
+
+    publish(serialization.Encoding.DER)
+    monkeypatch.setenv("ZORGID_UZI_CRLS", ",".join(map(str, files)))
+    monkeypatch.setenv("ZORGID_UZI_CA_OIDS", f"N={OIDS['N']},Z={OIDS['Z']}")
+    monkeypatch.delenv("ZORGID_TRUST_ANCHORS", raising=False)
+    check = client_certificate_checker(None, "2.999.528.1.3", [pki.root])
+    assert check(issued.certificate, now, issued.chain).valid
+    pki.revoke(issued, now - dt.timedelta(minutes=1))
+    publish(serialization.Encoding.PEM)  # the fetch job brought a new list
+    assert check(issued.certificate, now, issued.chain).reason == "revoked"
