@@ -500,8 +500,7 @@ class CardLifecycle(Application[UUID]):
         card = self.get_card(card_id)
         if card.status is not CardStatus.PERSONALISING or card.job_id != job_id:
             return False  # finished, failed or started again meanwhile
-        card.fail_personalisation(job_id, "abandoned", "no result reported in time", by,
-                                  self.clock.now())
+        card.abandon_personalisation(by, self.clock.now())
         self.save(card)
         return True
 

@@ -373,7 +373,7 @@ class Card(Aggregate):
                     "this card is being personalised right now; wait or try again in "
                     f"{PERSONALISATION_TIMEOUT.seconds // 60} minutes",
                 )
-            self.fail_personalisation(self.job_id, "abandoned", "no result reported", actor, now)
+            self.abandon_personalisation(actor, now)
         if self.status is not CardStatus.BLANK:
             raise RuleViolation("card_not_blank", "this card has already been used")
         if holder.ura != self.shipped_to_ura:
@@ -396,6 +396,12 @@ class Card(Aggregate):
             actor=actor.to_dict(),
             timestamp=now,
         )
+
+    def abandon_personalisation(self, actor: Actor, now: datetime) -> None:
+        """The running personalisation reported nothing in time (agent crashed,
+        workstation off): recorded as failed, so its certificates go on the CRL."""
+        self.fail_personalisation(self.job_id, "abandoned", "no result reported within "
+                                  f"{PERSONALISATION_TIMEOUT.seconds // 60} minutes", actor, now)
 
     def certificate_validity(self, now: datetime,
                              job_id: UUID | None = None) -> tuple[datetime, datetime]:

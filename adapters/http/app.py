@@ -166,9 +166,14 @@ class Views:
             if not keep:
                 db.conn.close()
 
-    def open(self) -> Database:
-        self.catch_up()
-        return open_views(self.path)
+    @contextmanager
+    def current(self) -> Iterator[Database]:
+        """A pooled read connection on views caught up with the store, for code that runs
+        in a worker thread already (the `views` dependency does the same for routes)."""
+        if self.behind():
+            self.catch_up()
+        with self.reader() as db:
+            yield db
 
 
 def create_app(settings: Settings, clock: Clock | None = None,
@@ -189,8 +194,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     api.state.views = Views(lifecycle, settings.views_path)
     api.state.tokens = TokenStore(settings.data_dir / TOKENS_FILE)
     api.state.auth = AuthSettings.from_env(
-        client_certificate_checker(card_ca, card_ca_oid, extra_anchors), card_ca_oid)
-    api.state.card_ca = card_ca
+        client_certificate_checker(card_ca, card_ca_oid, extra_anchors))
     api.state.workshop = workshop
     api.state.dev = dev
     secret_file = settings.data_dir / "http-job.key"
@@ -253,9 +257,7 @@ def principal(request: Request) -> Principal:
     state = request.app.state
 
     def revoked(serial: str) -> bool:
-        if state.views.behind():  # a card revoked a moment ago must not log in any more
-            state.views.catch_up()
-        with state.views.reader() as db:
+        with state.views.current() as db:  # a card revoked a moment ago logs in no more
             row = db.conn.execute("SELECT status FROM card_certificates WHERE serial_number = ?",
                                   (serial,)).fetchone()
         return row is not None and row[0] != "active"

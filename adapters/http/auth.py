@@ -37,7 +37,6 @@ class AuthSettings:
     header: str
     trusted_proxies: frozenset[str]
     check: Callable[..., Any]  # (certificate, moment, chain) -> verdict
-    card_ca_oid: str
     # Validating a chain costs milliseconds; a valid verdict is reused for a minute
     # (our own cards' revocation is still looked up on every request).
     verdicts: dict[str, tuple[float, Any]] = field(default_factory=dict)
@@ -59,11 +58,11 @@ class AuthSettings:
         return found
 
     @classmethod
-    def from_env(cls, check: Callable[..., Any], card_ca_oid: str) -> AuthSettings:
+    def from_env(cls, check: Callable[..., Any]) -> AuthSettings:
         proxies = frozenset(p.strip() for p in os.environ.get(
             "ZORGID_TRUSTED_PROXIES", "127.0.0.1").split(",") if p.strip())
         return cls(os.environ.get("ZORGID_CLIENT_CERT_HEADER", "X-SSL-Client-Cert"), proxies,
-                   check, card_ca_oid)
+                   check)
 
 
 def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,

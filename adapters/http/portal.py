@@ -192,8 +192,7 @@ def portal(request: Request) -> Any:
     if caller.uzi_pass is None:
         raise NotFound("people_only", "the portal is for people, not service tokens")
     who = caller.uzi_pass
-    db = request.app.state.views.open()
-    try:
+    with request.app.state.views.current() as db:
         now = request.app.state.clock.now()
         sections = []
         for ura in sorted(practices.roles_of(db, who.uzi_number)):
@@ -221,8 +220,6 @@ def portal(request: Request) -> Any:
                 job = {**job, "serial": card["serial"] if card else ""}
                 if job["status"] in ("started", "certificates_issued"):
                     job["agent_command"] = _agent_command(request, job["job_id"])
-    finally:
-        db.conn.close()
     message = request.query_params.get("msg")
     texts = TEXTS[language(request)]
     return _render(request, "portal.html", who=f"{who.name} ({who.uzi_number})",
@@ -238,8 +235,6 @@ def portal(request: Request) -> Any:
 def _agent_command(request: Request, job_id: str) -> str:
     """What the employee runs at the workstation with the reader: the job's own token,
     good for this one card only."""
-    from uuid import UUID
-
     from adapters.http.routes.cards import job_token
 
     token = job_token(request.app.state.job_secret, UUID(job_id))
@@ -283,28 +278,27 @@ def unlink(card_id: UUID, ura: str, request: Request) -> RedirectResponse:
     return _act(request, "unlink_card", card_id, ura, done="unlinked")
 
 
-@router.post("/practices/{ura}/link")
-def link(ura: str, request: Request, serial: Annotated[str, Form()]) -> RedirectResponse:
+def _card_id_of(serial: str) -> UUID:
+    """The card id for a serial typed by a person; a malformed one names no card, so the
+    command says card_not_found."""
     from domain.card import Card
 
     try:
-        card_id = Card.create_id(serial.strip().upper())
+        return Card.create_id(serial.strip().upper())
     except DomainError:
-        card_id = Card.create_id("ZID-UNKNOWN")
-    return _act(request, "link_card", card_id, ura, done="linked")
+        return Card.create_id("ZID-UNKNOWN")
+
+
+@router.post("/practices/{ura}/link")
+def link(ura: str, request: Request, serial: Annotated[str, Form()]) -> RedirectResponse:
+    return _act(request, "link_card", _card_id_of(serial), ura, done="linked")
 
 
 @router.post("/practices/{ura}/guest-uses")
 def grant_guest_use(ura: str, request: Request, serial: Annotated[str, Form()],
                     starts_on: Annotated[date, Form()],
                     ends_on: Annotated[date, Form()]) -> RedirectResponse:
-    from domain.card import Card
-
-    try:
-        card_id = Card.create_id(serial.strip().upper())
-    except DomainError:
-        card_id = Card.create_id("ZID-UNKNOWN")
-    return _act(request, "grant_guest_use", card_id, ura, starts_on, ends_on,
+    return _act(request, "grant_guest_use", _card_id_of(serial), ura, starts_on, ends_on,
                 done="guest_use_granted")
 
 
@@ -323,16 +317,13 @@ def create_my_card(request: Request, serial: Annotated[str, Form()]) -> Redirect
 def dev_login_page(request: Request) -> Any:
     if not request.app.state.dev:
         raise NotFound("dev_only", "the demo login exists only with zorgid serve --dev")
-    db = request.app.state.views.open()
-    try:
+    with request.app.state.views.current() as db:
         managers = list(db.query(
             "SELECT m.uzi_number, m.name, m.role, m.ura, p.name AS practice FROM "
             "practice_managers m JOIN practices p USING (ura) ORDER BY p.name LIMIT 12"))
         holders = list(db.query(
             "SELECT holder_uzi_number AS uzi_number, holder_name AS name, holder_ura AS ura "
             "FROM cards WHERE status = 'active' ORDER BY holder_name LIMIT 8"))
-    finally:
-        db.conn.close()
     people = [{"key": f"{m['uzi_number']}|Z|{m['ura']}|{m['name']}", "uzi_number":
                m["uzi_number"], "label": f"{m['name']}, {m['role']} van {m['practice']}"}
               for m in managers]

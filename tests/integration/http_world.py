@@ -56,6 +56,14 @@ def make_identities(directory):
     return pki, issued, expired, workshop
 
 
+def chip_public_keys() -> dict[str, str]:
+    """A body for the public-keys route: two new keys as a card's chip would make them,
+    PEM (SubjectPublicKeyInfo) per slot."""
+    return {slot: ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        for slot in ("9A", "9C")}
+
+
 def card_header(workshop: CardWorkshop, certificate) -> dict[str, str]:
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM)
                    for c in (certificate, workshop.certificate))

@@ -13,8 +13,6 @@ import shutil
 from uuid import UUID
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
 from tests.integration.http_world import (
@@ -23,6 +21,7 @@ from tests.integration.http_world import (
     PEOPLE,
     TODAY,
     build_world,
+    chip_public_keys,
     make_identities,
 )
 from tests.integration.test_http_api import make_api
@@ -76,12 +75,6 @@ COMMANDS = {  #                                           hold hcard coll  adm  
 }  # fmt: skip
 
 
-def _spki(key: ec.EllipticCurvePrivateKey) -> str:
-    return key.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo
-                                         ).decode()
-
-
 BODIES = {
     "practice": {"ura": OTHER, "name": "Apotheek Elders", "kind": "apotheek"},
     "manager": {"uzi_number": "900020077", "name": "Nieuwe Beheerder", "role": "beheerder"},
@@ -94,8 +87,7 @@ BODIES = {
                   "ends_on": str(TODAY + dt.timedelta(days=40))},
     "mandate": {"mandatee_uzi_number": "900020002",
                 "valid_until": (NOW + dt.timedelta(days=90)).isoformat()},
-    "keys": {"9A": _spki(ec.generate_private_key(ec.SECP256R1())),
-             "9C": _spki(ec.generate_private_key(ec.SECP256R1()))},
+    "keys": chip_public_keys(),
     "failed": {"outcome": "failed", "step": "generate_keys", "detail": "card pulled"},
 }
 

@@ -11,8 +11,6 @@ import datetime as dt
 
 import pytest
 import schemathesis
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import HealthCheck, given, settings
 from hypothesis.strategies import sampled_from
 from schemathesis.checks import (
@@ -29,6 +27,7 @@ from tests.integration.http_world import (
     TODAY,
     URA,
     build_world,
+    chip_public_keys,
     make_identities,
 )
 
@@ -73,18 +72,12 @@ def test_generated_requests_get_documented_answers(world):
     assert sum(status != 401 for _, _, status in SEEN) > len(SEEN) / 2  # past the login
 
 
-def _pem(key) -> str:
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-
-
 def test_real_requests_get_answers_that_match_their_schemas(world):
     """A client's session through the API, every route once, each call by a caller who
     may: success answers are checked against their schemas with real data."""
     schema, headers, values = world
     later = str(TODAY + dt.timedelta(days=30))
-    job_keys = {"9A": _pem(ec.generate_private_key(ec.SECP256R1())),
-                "9C": _pem(ec.generate_private_key(ec.SECP256R1()))}
+    job_keys = chip_public_keys()
     session = [  # (method, path, caller, path parameters, query, body, expected status)
         ("POST", "/v1/practices", "other_administrator", {}, {},
          {"ura": OTHER, "name": "Apotheek Elders", "kind": "apotheek"}, 201),

@@ -96,12 +96,9 @@ def crl(request: Request) -> Response:
     workshop = request.app.state.workshop
     if workshop is None:
         raise Unavailable("crl_unavailable", "this server does not hold the card CA")
-    db = request.app.state.views.open()
-    try:
-        now = request.app.state.clock.now()
+    now = request.app.state.clock.now()
+    with request.app.state.views.current() as db:
         der = workshop.crl(certificates.crl_entries(db, now), now)
-    finally:
-        db.conn.close()
     return Response(der, media_type="application/pkix-crl")
 
 
