@@ -150,7 +150,8 @@ def set_pin_and_puk(piv: PivSession, pin: str, puk: str, default_pin: str,
     """Set the PIN and PUK the employee chose, also on a card whose earlier attempt
     failed after one of them was changed (pulled out, say): then the PIN is no longer the
     default, and the PUK (the default, or the one chosen now) sets it again, which also
-    restores its tries. A wrong guess costs a PIN or PUK try; at most one of each."""
+    restores its tries. The guesses cost at most one PIN try and two PUK tries, and the
+    success that follows restores them."""
     try:
         piv.change_pin(default_pin, pin)
     except WrongPin:
