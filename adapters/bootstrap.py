@@ -21,6 +21,7 @@ Settings come from the command line or the environment:
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from eventsourcing.persistence import InternalError, OperationalError
 from sqlite_utils import Database
 
 from adapters.pki.ca import DEFAULT_CA_OID as DEFAULT_CARD_CA_OID
+from adapters.secrets import create_secret_file, ensure_hex_secret, read_hex_secret
 from domain.application import CardLifecycle, Policy
 from domain.clock import Clock
 from domain.errors import DomainError
@@ -111,7 +113,11 @@ class Settings:
         if self.cipher_key:
             return self.cipher_key
         if self.key_path.exists():
-            return self.key_path.read_text().strip()
+            key = self.key_path.read_text().strip()
+            if not key:
+                raise ConfigurationError(f"{self.key_path} is empty; restore the deployment's "
+                                         "cipher key from its backup")
+            return key
         return None
 
     def store_env(self) -> dict[str, str]:
@@ -196,11 +202,8 @@ def init_data_dir(settings: Settings) -> bool:
             app.close()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = AESCipher.create_key(num_bytes=32)
-    # O_EXCL: two concurrent inits cannot both write a key; mode 0600 from the start.
-    fd = os.open(settings.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
-    return True
+    # Two concurrent inits: one links its key into place, the other keeps it.
+    return create_secret_file(settings.key_path, (key + "\n").encode())
 
 
 def open_views_db(settings: Settings, must_exist: bool = False) -> Database:
@@ -222,21 +225,22 @@ def create_master_secret(path: Path) -> bool:
     """The secret the cards' management keys derive from (HKDF over the serial); 0600."""
     if path.exists():
         return False
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(os.urandom(32).hex() + "\n")
-    return True
+    return create_secret_file(path, (secrets.token_hex(32) + "\n").encode())
 
 
 def read_master_secret(settings: Settings) -> bytes:
-    path = settings.master_key_path
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except (OSError, ValueError):
-        raise ConfigurationError(
-            f"no card master secret at {path}; create one with: "
-            f"zorgid ca init --data-dir {settings.data_dir}") from None
+    return read_hex_secret(settings.master_key_path, 32,
+                           f"create one with: zorgid ca init --data-dir {settings.data_dir}")
+
+
+JOB_SECRET_FILE = "http-job.key"
+
+
+def job_secret(settings: Settings) -> bytes:
+    """The secret job tokens are HMACs under: one per deployment, made by the first
+    process that needs it, refused when empty or short (an empty key makes every job
+    token computable from public names)."""
+    return ensure_hex_secret(settings.data_dir / JOB_SECRET_FILE)
 
 
 def ca_passphrase() -> bytes:

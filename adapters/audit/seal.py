@@ -17,7 +17,6 @@ neither the private key nor trust in the chain file.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import struct
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from adapters.secrets import create_secret_file
 from domain.errors import DomainError, NotFound
 
 AUDIT_FILE = "audit.sqlite3"
@@ -87,9 +87,8 @@ def load_or_create_private_key(directory: Path) -> tuple[Ed25519PrivateKey, bool
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
+    if not create_secret_file(path, pem):
+        return load_or_create_private_key(directory)  # another seal made it a moment ago
     (directory / PUBLIC_KEY_FILE).write_bytes(key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     return key, True

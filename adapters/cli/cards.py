@@ -25,6 +25,7 @@ from adapters.cli.uzi import load_certificates, load_crls
 from adapters.pki.ca import DEFAULT_CA_OID, CardCA, crl_entries_of
 from adapters.pki.certificates import Holder
 from adapters.pki.uzi import PRODUCTION_CA_OIDS, UziValidator
+from adapters.secrets import create_secret_file
 from domain.clock import SystemClock
 from domain.errors import DomainError, InvalidValue, RuleViolation
 from domain.identity import UziPass
@@ -85,12 +86,8 @@ def ca_supplier_secret(data_dir: Path, out: Path) -> None:
     from adapters.reader.personalise import supplier_secret
 
     secret = supplier_secret(read_master_secret(settings_for(data_dir)))
-    try:
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise InvalidValue("file_exists", f"{out} exists; not overwritten") from None
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret.hex() + "\n")
+    if not create_secret_file(out, (secret.hex() + "\n").encode()):
+        raise InvalidValue("file_exists", f"{out} exists; not overwritten")
     click.echo(f"supplier secret written to {out} (mode 0600)")
 
 

@@ -26,6 +26,7 @@ from adapters.bootstrap import (
     ConfigurationError,
     Settings,
     client_certificate_checker,
+    job_secret,
     open_lifecycle,
 )
 from adapters.http.auth import AuthSettings, Principal, Unauthenticated, authenticate
@@ -197,15 +198,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
         client_certificate_checker(card_ca, card_ca_oid, extra_anchors))
     api.state.workshop = workshop
     api.state.dev = dev
-    secret_file = settings.data_dir / "http-job.key"
-    if not secret_file.exists():
-        import os
-        import secrets
-
-        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    api.state.job_secret = bytes.fromhex(secret_file.read_text().strip())
+    api.state.job_secret = job_secret(settings)
 
     @api.exception_handler(DomainError)
     def domain_error(request: Request, error: DomainError) -> JSONResponse:

@@ -9,7 +9,6 @@ private key stays behind `Signer`, so a PKCS#11 HSM can replace the PEM file.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -25,6 +24,7 @@ from adapters.pki.certificates import (
     ca_subject,
     person_certificate_builder,
 )
+from adapters.secrets import write_new_secret_file
 from domain.clock import add_years
 from domain.errors import DomainError
 
@@ -67,9 +67,7 @@ class PemSigner:
         pem = self._key.private_bytes(serialization.Encoding.PEM,
                                       serialization.PrivateFormat.PKCS8,
                                       serialization.BestAvailableEncryption(passphrase))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
+        write_new_secret_file(path, pem)
 
     def public_key(self) -> PublicKey:
         return self._key.public_key()
