@@ -361,7 +361,7 @@ class CardWorkshop:
 
 
 def client_certificate_checker(card_ca: Any | None, card_ca_oid: str,
-                               extra_anchors: list[Any] | None = None) -> Any:
+                               extra_anchors: list[Any] | None = None) -> CertificateChecker:
     """The validator for people's client certificates: the UZI CAs of
     ``ZORGID_TRUST_ANCHORS`` (and any given), our card CA, ``ZORGID_UZI_CRLS``,
     production CA OIDs plus ``ZORGID_UZI_CA_OIDS`` and our own for card type N."""
@@ -387,9 +387,6 @@ def client_certificate_checker(card_ca: Any | None, card_ca_oid: str,
     mapping["N"].add(card_ca_oid)
     crl_files = [Path(p) for p in filter(None, os.environ.get("ZORGID_UZI_CRLS", "").split(","))]
 
-    def stamps() -> list[tuple[int, int]]:
-        return [(f.stat().st_mtime_ns, f.stat().st_size) for f in crl_files]
-
     def read_crls() -> list[Any]:
         lists = []
         for file in crl_files:
@@ -400,15 +397,34 @@ def client_certificate_checker(card_ca: Any | None, card_ca_oid: str,
 
     validator = UziValidator(anchors, intermediates, read_crls(), mapping, ("Z", "N"),
                              card_ca=card_ca, card_ca_oid=card_ca_oid if card_ca else None)
-    seen = stamps()
+    return CertificateChecker(validator, crl_files, read_crls)
 
-    def check(certificate: Any, at: Any, chain: Any = ()) -> Any:
-        """The verdict, with the CRL files read again whenever they changed (a job
-        fetches the UZI-register's lists; one past its nextUpdate refuses logins)."""
-        nonlocal seen
-        current = stamps()
-        if current != seen:
-            validator.crls, seen = read_crls(), current
-        return validator.check(certificate, at, chain)
 
-    return check
+class CertificateChecker:
+    """The verdict on a client certificate, with the CRL files read again whenever they
+    changed (a job fetches the UZI-register's lists; one past its nextUpdate refuses
+    logins). `generation()` changes with them, so cached verdicts end at once."""
+
+    def __init__(self, validator: Any, crl_files: list[Path],
+                 read_crls: Any) -> None:
+        self.validator = validator
+        self.crl_files = crl_files
+        self.read_crls = read_crls
+        self.seen = self.generation()
+
+    def generation(self) -> tuple[tuple[int, int, int], ...]:
+        stamps = []
+        for file in self.crl_files:
+            try:
+                status = file.stat()
+            except FileNotFoundError:
+                stamps.append((0, 0, 0))
+            else:
+                stamps.append((status.st_mtime_ns, status.st_size, status.st_ino))
+        return tuple(stamps)
+
+    def __call__(self, certificate: Any, at: Any, chain: Any = ()) -> Any:
+        current = self.generation()
+        if current != self.seen:
+            self.validator.crls, self.seen = self.read_crls(), current
+        return self.validator.check(certificate, at, chain)

@@ -37,12 +37,19 @@ class AuthSettings:
     header: str
     trusted_proxies: frozenset[str]
     check: Callable[..., Any]  # (certificate, moment, chain) -> verdict
-    # Validating a chain costs milliseconds; a valid verdict is reused for a minute
-    # (our own cards' revocation is still looked up on every request).
+    # Validating a chain costs milliseconds; a valid verdict is reused for a minute (our
+    # own cards' revocation is still looked up on every request), and not at all once
+    # the UZI CRLs changed: a pass revoked in a new list is refused on the next request.
     verdicts: dict[str, tuple[float, Any]] = field(default_factory=dict)
     lifetime: float = 60.0
+    generation: Callable[[], object] = lambda: None
+    seen_generation: object = None
 
     def verdict(self, forwarded: str, at: Any, parse: Callable[[], Any]) -> Any:
+        generation = self.generation()
+        if generation != self.seen_generation:
+            self.verdicts.clear()
+            self.seen_generation = generation
         key = hashlib.sha256(forwarded.encode()).hexdigest()
         cached = self.verdicts.get(key)
         now = time.monotonic()
@@ -61,8 +68,9 @@ class AuthSettings:
     def from_env(cls, check: Callable[..., Any]) -> AuthSettings:
         proxies = frozenset(p.strip() for p in os.environ.get(
             "ZORGID_TRUSTED_PROXIES", "127.0.0.1").split(",") if p.strip())
+        generation = getattr(check, "generation", lambda: None)
         return cls(os.environ.get("ZORGID_CLIENT_CERT_HEADER", "X-SSL-Client-Cert"), proxies,
-                   check)
+                   check, generation=generation, seen_generation=generation())
 
 
 def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,

@@ -66,3 +66,37 @@ class TestSecretFilesAreWholeOrAbsent:
         assert (tmp_path / "s.key").stat().st_mode & 0o777 == 0o600
         assert not create_secret_file(tmp_path / "s.key", b"y" * 32)  # never replaced
         assert (tmp_path / "s.key").read_bytes() == b"x" * 32
+
+
+class TestARevokedUziPassEndsAtOnce:
+    def test_a_new_crl_ends_the_login_of_a_pass_it_revokes_on_the_next_request(
+            self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        import datetime as dt
+
+        from cryptography.hazmat.primitives import serialization
+        from fastapi.testclient import TestClient
+
+        from adapters.pki.certificates import Holder
+        from adapters.pki.hierarchy import UziTestHierarchy
+        from tests.integration.test_http_api import header, make_api
+
+        now = dt.datetime.now(dt.UTC)
+        pki = UziTestHierarchy()
+        issued = pki.issue_pass(Holder("900020001", "N", "90000382", "00.000", "00000000",
+                                       "Bea", "Assistent", "Praktijk"),
+                                now - dt.timedelta(days=30), now + dt.timedelta(days=900))
+        files = [tmp_path / "z.crl", tmp_path / "n.crl"]
+
+        def publish() -> None:
+            for file, crl in zip(files, pki.crls(now - dt.timedelta(minutes=5)), strict=True):
+                file.write_bytes(crl.public_bytes(serialization.Encoding.DER))
+
+        publish()
+        monkeypatch.setenv("ZORGID_UZI_CRLS", ",".join(map(str, files)))
+        client = TestClient(make_api(tmp_path / "data", pki, monkeypatch))
+        assert client.get("/v1/me", headers=header(issued)).status_code == 200
+        pki.revoke(issued, now - dt.timedelta(minutes=1))
+        publish()  # the fetch job brings the new list
+        refused = client.get("/v1/me", headers=header(issued))
+        assert refused.status_code == 401
+        assert refused.json()["code"] == "certificate_revoked"
