@@ -34,6 +34,7 @@ from domain.mandate import Mandate
 from domain.order import BlankCardOrder, Pricing
 from domain.person import Person
 from domain.practice import ManagerRole, Practice, PracticeKind
+from domain.text import plain_text
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +209,7 @@ class CardLifecycle(Application[UUID]):
         self, ura: str, name: str, kind: str, representative: UziPass
     ) -> UUID:
         ura, practice_kind = Ura(ura), PracticeKind.parse(kind)
+        name = plain_text(name, "practice_name")
         actor, now = self._authenticated(representative)
         if representative.card_type not in (CardType.CARE_PROVIDER, CardType.NAMED_EMPLOYEE):
             raise NotAllowed(
@@ -302,7 +304,7 @@ class CardLifecycle(Application[UUID]):
         actor, now = self._authenticated(by)
         order = self.get_order(order_id)
         self.get_practice(order.practice_ura).check_is_manager(actor)
-        order.cancel(" ".join(reason.split())[:200], actor, now)
+        order.cancel(plain_text(reason, "reason", required=False, truncate=True), actor, now)
         self.save(order)
 
     # card creation and personalisation (R3, R4, R5, R12)
@@ -568,7 +570,8 @@ class CardLifecycle(Application[UUID]):
         mandate = self.get_mandate(mandate_id)
         practice = self.get_practice(mandate.practice_ura)
         is_admin = practice.role_of(by.uzi_number) is ManagerRole.ADMINISTRATOR
-        mandate.revoke(" ".join(reason.split())[:200], actor, is_admin, now)
+        mandate.revoke(plain_text(reason, "reason", required=False, truncate=True), actor,
+                       is_admin, now)
         self.save(mandate)
 
     # the notification log, for auditors and jobs

@@ -20,6 +20,7 @@ from domain.base import DomainEvent, natural_id
 from domain.clock import add_years, end_of_day, utc_day_start
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.identity import Actor, CardSerial, Ura, UziPass
+from domain.text import plain_text
 
 CARD_VALIDITY_YEARS = 3  # R4
 # A personalisation that has not reported back within this time is taken as
@@ -578,9 +579,7 @@ class Card(Aggregate):
     def suspend(self, reason: str, actor: Actor, now: datetime) -> None:
         """R13: reversible, for a card that may turn up again."""
         self.check_active(now)
-        text = " ".join(str(reason).split())
-        if not 1 <= len(text) <= 200:
-            raise InvalidValue("invalid_reason", "give a reason of 1 to 200 characters")
+        text = plain_text(reason, "reason")
         self.trigger_event(self.Suspended, reason=text, actor=actor.to_dict(), timestamp=now)
 
     def resume(self, actor: Actor, now: datetime) -> None:

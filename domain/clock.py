@@ -40,7 +40,10 @@ class ManualClock:
 def require_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidValue("naive_datetime", f"{moment.isoformat()} has no time zone; use UTC")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-02:00 lies past datetime.max in UTC
+        raise _out_of_range(moment.date()) from None
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -74,4 +77,12 @@ def utc_day_start(day: date) -> datetime:
 
 def end_of_day(day: date) -> datetime:
     """The first moment after `day` (exclusive end), in UTC."""
-    return utc_day_start(day) + timedelta(days=1)
+    try:
+        return utc_day_start(day) + timedelta(days=1)
+    except OverflowError:  # 9999-12-31 has no day after it
+        raise _out_of_range(day) from None
+
+
+def _out_of_range(day: date) -> InvalidValue:
+    return InvalidValue("date_out_of_range", f"{day.isoformat()} is too far in the future; "
+                        "give a date within the card's three years")

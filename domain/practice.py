@@ -12,8 +12,9 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.base import DomainEvent, natural_id
-from domain.errors import InvalidValue, NotAllowed, RuleViolation
+from domain.errors import NotAllowed, RuleViolation
 from domain.identity import Actor, Ura, UziNumber, parse_choice
+from domain.text import plain_text
 
 
 class PracticeKind(StrEnum):
@@ -40,13 +41,6 @@ class Manager:
     uzi_number: str
     name: str
     role: ManagerRole
-
-
-def clean_name(value: str, what: str, limit: int = 200) -> str:
-    text = " ".join(str(value).split())
-    if not text or len(text) > limit:
-        raise InvalidValue(f"invalid_{what}", f"the {what} must be 1 to {limit} characters")
-    return text
 
 
 class Practice(Aggregate):
@@ -115,7 +109,7 @@ class Practice(Aggregate):
             cls.Registered,
             id=cls.create_id(ura),
             ura=str(ura),
-            name=clean_name(name, "practice_name"),
+            name=plain_text(name, "practice_name"),
             kind=kind.value,
             administrator_uzi_number=representative.uzi_number,
             administrator_name=representative.name,
@@ -166,7 +160,7 @@ class Practice(Aggregate):
         self.trigger_event(
             self.ManagerAppointed,
             uzi_number=str(uzi_number),
-            name=clean_name(name, "manager_name"),
+            name=plain_text(name, "manager_name"),
             role=role.value,
             actor=actor.to_dict(),
             timestamp=now,

@@ -100,3 +100,63 @@ class TestARevokedUziPassEndsAtOnce:
         refused = client.get("/v1/me", headers=header(issued))
         assert refused.status_code == 401
         assert refused.json()["code"] == "certificate_revoked"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    from fastapi.testclient import TestClient
+
+    from tests.integration.http_world import build_world, make_identities
+
+    identities = make_identities(tmp_path_factory.mktemp("card-ca"))
+    api, headers, values, monkey = build_world(identities, tmp_path_factory.mktemp("w") / "d")
+    yield TestClient(api), headers, values
+    monkey.undo()
+
+
+def _head(client) -> int:  # type: ignore[no-untyped-def]
+    return int(client.app.state.lifecycle.head())
+
+
+class TestInputThatOnceMadeTheServerFail:
+    """A lone surrogate cannot be encoded as UTF-8 and broke the event encoder; a date at
+    the end of the calendar overflowed. Both are bad input: 422, and nothing appended."""
+
+    @pytest.mark.parametrize("route, body", [
+        ("/v1/practices/90000382/managers",
+         '{"uzi_number": "900020088", "name": "Bea \\ud800", "role": "beheerder"}'),
+        ("/v1/cards/{card}/suspension", '{"reason": "kwijt \\udfff"}'),
+        ("/v1/practices", '{"ura": "90000417", "name": "\\ud800", "kind": "apotheek"}'),
+    ])
+    def test_a_lone_surrogate_in_a_name_or_reason_is_refused(self, world, route, body):
+        client, headers, values = world
+        caller = "other_administrator" if route == "/v1/practices" else "administrator"
+        before = _head(client)
+        answer = client.post(route.format(**values), content=body,
+                             headers={**headers[caller], "Content-Type": "application/json"})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["code"].startswith("invalid_")
+        assert _head(client) == before
+
+    @pytest.mark.parametrize("starts_on", ["2026-01-01", "9999-12-31"])
+    def test_a_guest_use_ending_at_the_end_of_the_calendar_is_refused(self, world, starts_on):
+        client, headers, values = world
+        before = _head(client)
+        answer = client.post(f"/v1/cards/{values['card']}/guest-uses",
+                             json={"host_ura": "90000417", "starts_on": starts_on,
+                                   "ends_on": "9999-12-31"},
+                             headers=headers["other_administrator"])
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["code"] == "date_out_of_range"
+        assert _head(client) == before
+
+    def test_a_mandate_until_the_last_moment_of_the_calendar_is_refused(self, world):
+        client, headers, _ = world
+        before = _head(client)
+        answer = client.post("/v1/practices/90000382/mandates",
+                             json={"mandatee_uzi_number": "900020002",
+                                   "valid_until": "9999-12-31T23:59:59-05:00"},
+                             headers=headers["care_provider"])
+        assert answer.status_code == 409, answer.text  # a rule, not an overflow
+        assert answer.json()["code"] == "mandate_too_long"
+        assert _head(client) == before

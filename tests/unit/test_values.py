@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -111,3 +111,33 @@ class TestMoney:
         assert caught.value.code == "invalid_pricing"
         with pytest.raises(InvalidValue):
             Pricing(shipping_cents=-1)
+
+
+class TestPlainText:
+    @given(st.text(st.characters(exclude_categories=()), max_size=300))
+    def test_what_is_accepted_can_always_be_stored_as_utf8(self, text):
+        from domain.text import plain_text
+
+        try:
+            kept = plain_text(text, "reason")
+        except InvalidValue as refused:
+            assert refused.code == "invalid_reason"
+        else:
+            assert kept.encode("utf-8").decode("utf-8") == kept
+            assert 1 <= len(kept) <= 200 and kept == " ".join(kept.split())
+
+    @pytest.mark.parametrize("text", ["kwijt \ud800", "\udfff", "nul\x00byte"])
+    def test_surrogates_and_control_characters_are_refused(self, text):
+        from domain.text import plain_text
+
+        with pytest.raises(InvalidValue, match="not text"):
+            plain_text(text, "reason")
+
+    def test_the_end_of_the_calendar_is_out_of_range_not_an_overflow(self):
+        from domain.clock import end_of_day, require_utc
+
+        with pytest.raises(InvalidValue) as caught:
+            end_of_day(date.max)
+        assert caught.value.code == "date_out_of_range"
+        with pytest.raises(InvalidValue):
+            require_utc(datetime.max.replace(tzinfo=timezone(timedelta(hours=-5))))
