@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from sqlite_utils import Database
 
+from domain.errors import DomainError
 from projections.base import Handler, View
 from projections.blank_cards import BlankCardsView
 from projections.cards import CardsView
@@ -191,6 +192,30 @@ class Projector:
                 time.sleep(poll_seconds)
 
 
+class ViewsInUse(DomainError):
+    def __init__(self, path: Path) -> None:
+        super().__init__("views_in_use", f"{path} is open in another process (zorgid serve or "
+                         "zorgid project --follow); stop those, rebuild, and start them again")
+
+
+def _release_for_replacement(path: Path) -> None:
+    """Fold the old file's write-ahead log in and drop it, so no stale log can be replayed
+    onto the new file. SQLite refuses that while another connection has the file open:
+    replacing it then would leave that process writing to a deleted file."""
+    if not path.exists():
+        return
+    old = sqlite3.connect(str(path), isolation_level=None, timeout=5)
+    try:
+        old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        mode = old.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+    except sqlite3.OperationalError:
+        raise ViewsInUse(path) from None
+    finally:
+        old.close()
+    if mode != "delete":
+        raise ViewsInUse(path)
+
+
 def build_fresh(path: Path, source: EventSource, *, replace: bool = True,
                 as_of: datetime | None = None, stop: int | None = None,
                 progress: Callable[[int], None] | None = None) -> int:
@@ -203,31 +228,27 @@ def build_fresh(path: Path, source: EventSource, *, replace: bool = True,
     scratch = path.with_name(path.name + ".building")
     for suffix in ("", "-journal", "-wal", "-shm"):
         Path(f"{scratch}{suffix}").unlink(missing_ok=True)
-    conn = sqlite3.connect(str(scratch), isolation_level=None)
+    if path.exists() and not replace:
+        raise FileExistsError(path)
+    _release_for_replacement(path)  # fail before a long build, not after it
     try:
-        conn.execute("PRAGMA journal_mode=OFF")
-        conn.execute("PRAGMA synchronous=OFF")
-        conn.execute("PRAGMA cache_size=-16384")  # 16 MiB: bounded, whatever the store
-        projector = Projector(Database(conn), as_of=as_of)
-        total = 0
-        while count := projector.run_batch(source, REBUILD_BATCH_SIZE, stop=stop):
-            total += count
-            if progress is not None:
-                progress(count)
-        conn.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        conn.close()
-    if path.exists():
-        if not replace:
-            scratch.unlink()
-            raise FileExistsError(path)
-        # Fold the old file's write-ahead log in and drop it, so no stale log can be
-        # replayed onto the new file; this fails if another process has it open.
-        old = sqlite3.connect(str(path), isolation_level=None, timeout=5)
+        conn = sqlite3.connect(str(scratch), isolation_level=None)
         try:
-            old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            old.execute("PRAGMA journal_mode=DELETE")
+            conn.execute("PRAGMA journal_mode=OFF")
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("PRAGMA cache_size=-16384")  # 16 MiB: bounded, whatever the store
+            projector = Projector(Database(conn), as_of=as_of)
+            total = 0
+            while count := projector.run_batch(source, REBUILD_BATCH_SIZE, stop=stop):
+                total += count
+                if progress is not None:
+                    progress(count)
+            conn.execute("PRAGMA journal_mode=DELETE")
         finally:
-            old.close()
+            conn.close()
+        _release_for_replacement(path)  # someone may have opened it during the build
+    except BaseException:
+        scratch.unlink(missing_ok=True)
+        raise
     os.replace(scratch, path)
     return total

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlite_utils import Database
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.bootstrap import (
     DEFAULT_CARD_CA_OID,
@@ -30,6 +31,7 @@ from adapters.bootstrap import (
     open_lifecycle,
 )
 from adapters.http.auth import AuthSettings, Principal, Unauthenticated, authenticate
+from adapters.http.limits import BodyGate
 from adapters.http.tokens import TOKENS_FILE, TokenStore
 from domain.clock import Clock, SystemClock
 from domain.errors import (
@@ -84,6 +86,11 @@ class Metrics:
                   "# TYPE zorgid_views_position gauge", f"zorgid_views_position {views_position}"]
         return "\n".join(lines) + "\n"
 
+
+HTTP_ERRORS = {
+    404: ("not_found", "there is nothing at this address; see /docs for the API's routes"),
+    405: ("method_not_allowed", "this address does not take that method; see /docs"),
+}
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -205,6 +212,15 @@ def create_app(settings: Settings, clock: Clock | None = None,
         status = next((s for kind, s in STATUS if isinstance(error, kind)), 409)
         return _error(status, error.code, error.message)
 
+    @api.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        """Unknown routes and wrong methods answer in the API's own shape, too."""
+        code, message = HTTP_ERRORS.get(error.status_code, ("http_error", str(error.detail)))
+        response = _error(error.status_code, code, message)
+        if error.headers:
+            response.headers.update(error.headers)
+        return response
+
     @api.exception_handler(RequestValidationError)
     def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = error.errors()
@@ -217,6 +233,9 @@ def create_app(settings: Settings, clock: Clock | None = None,
     metrics = Metrics()
     api.state.metrics = metrics
 
+    api.add_middleware(BodyGate, credential_headers=("authorization", api.state.auth.header,
+                                                     "cookie"),
+                       open_paths=frozenset({"/portal/dev-login"} if dev else ()))
     api.add_middleware(CountRequests, metrics=metrics)
 
     from adapters.http.routes import cards, jobs, practices, service

@@ -37,6 +37,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (403, "The caller may not do this"),
         (404, "No such resource"),
         (409, "Refused by a rule or by the current state"),
+        (413, "The request body is larger than 1 MB"),
         (422, "A field or parameter is invalid"),
         (503, "This server is not set up for it (card CA, master secret)"),
     )

@@ -160,3 +160,124 @@ class TestInputThatOnceMadeTheServerFail:
         assert answer.status_code == 409, answer.text  # a rule, not an overflow
         assert answer.json()["code"] == "mandate_too_long"
         assert _head(client) == before
+
+
+class TestTheApiAnswersInItsOwnShape:
+    def test_a_quantity_must_be_a_number_not_a_boolean_or_a_string(self, world):
+        client, headers, _ = world
+        before = _head(client)
+        for quantity in (True, "5", 2.0):
+            answer = client.post("/v1/practices/90000382/orders", json={"quantity": quantity},
+                                 headers={**headers["administrator"], "Idempotency-Key": "q"})
+            assert answer.status_code == 422, (quantity, answer.text)
+            assert answer.json()["code"] == "invalid_field"
+        assert _head(client) == before
+
+    @pytest.mark.parametrize("method, path, content_type, body, status, code", [
+        ("GET", "/v1/no-such-route", None, None, 404, "not_found"),
+        ("PUT", "/v1/practices/90000382", None, None, 405, "method_not_allowed"),
+        ("POST", "/v1/cards", "application/json", "{not json", 400, "malformed"),
+        ("POST", "/v1/cards", "text/plain", '{"card_serial": "ZID000000002"}', 422,
+         "invalid_field"),
+        ("POST", "/v1/cards", "application/json", '["a list"]', 422, "invalid_field"),
+    ])
+    def test_unknown_routes_wrong_methods_and_unparsable_bodies_answer_code_and_message(
+            self, world, method, path, content_type, body, status, code):
+        client, headers, _ = world
+        extra = {"Content-Type": content_type} if content_type else {}
+        answer = client.request(method, path, content=body,
+                                headers={**headers["holder"], **extra})
+        assert answer.status_code == status, answer.text
+        assert set(answer.json()) == {"code", "message"} and answer.json()["code"] == code
+
+
+class TestBodiesAreBoundedAndReadOnlyFromCallersWithACredential:
+    @staticmethod
+    def _stream(pulled: list[int], chunks: int = 100):  # type: ignore[no-untyped-def]
+        for _ in range(chunks):
+            pulled.append(1)
+            yield b" " * (1024 * 1024)
+
+    def test_an_anonymous_body_is_refused_before_it_is_read(self, world):
+        client, _, _ = world
+        pulled: list[int] = []
+        answer = client.post("/v1/practices", content=self._stream(pulled),
+                             headers={"Content-Type": "application/json"})
+        assert answer.status_code == 401 and answer.json()["code"] == "no_credential"
+        assert len(pulled) <= 2  # of the 100 MB the client had to send
+
+    def test_a_large_body_is_refused_with_413_and_read_only_up_to_the_limit(self, world):
+        """Through a real server socket: the 413 arrives while the client is still sending,
+        and the server closes the connection instead of reading the other 99 MB."""
+        import socket
+        import threading
+
+        import uvicorn
+
+        from tests.conftest import free_port
+
+        client, headers, _ = world
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(client.app, host="127.0.0.1", port=port,
+                                               log_level="warning", lifespan="off"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            while not server.started:
+                threading.Event().wait(0.02)
+            for declared in (True, False):
+                head = ["POST /v1/practices HTTP/1.1", "Host: x", "Content-Type: application/json"]
+                head += [f"{k}: {v}" for k, v in headers["administrator"].items()]
+                head.append("Content-Length: 104857600" if declared
+                            else "Transfer-Encoding: chunked")
+                sent = 0
+                with socket.create_connection(("127.0.0.1", port)) as conn:
+                    conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+                    chunk = b" " * 65536
+                    framed = chunk if declared else b"10000\r\n" + chunk + b"\r\n"
+                    try:
+                        while sent < 100 * 1024 * 1024:
+                            conn.sendall(framed)
+                            sent += len(chunk)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    answer = conn.recv(65536).decode(errors="replace")
+                assert answer.startswith("HTTP/1.1 413"), answer[:200]
+                assert "body_too_large" in answer
+                assert sent < 20 * 1024 * 1024, f"the server read {sent} bytes"
+        finally:
+            server.should_exit = True
+            thread.join(10)
+
+    def test_a_body_within_the_limit_still_reaches_the_route(self, world):
+        client, headers, _ = world
+        padded = '{"card_serial": "ZID000000002"' + " " * 500_000 + "}"
+        answer = client.post("/v1/cards", content=padded,
+                             headers={**headers["colleague"], "Content-Type": "application/json"})
+        assert answer.status_code == 201, answer.text
+
+
+class TestRebuildingTheViewsWhileAServerRuns:
+    def test_it_is_refused_in_one_line_and_leaves_no_scratch_file(self, tmp_path: Path):
+        import sqlite3
+
+        from click.testing import CliRunner
+
+        from adapters.cli.main import cli
+
+        data = tmp_path / "data"
+        runner = CliRunner()
+        assert runner.invoke(cli, ["demo", "--data-dir", str(data), "--practices", "2"]
+                             ).exit_code == 0
+        assert runner.invoke(cli, ["project", "--data-dir", str(data)]).exit_code == 0
+        server = sqlite3.connect(str(data / "views.sqlite3"))  # as a running server holds it
+        server.execute("SELECT count(*) FROM cards").fetchone()
+        try:
+            result = runner.invoke(cli, ["project", "--data-dir", str(data), "--rebuild"])
+        finally:
+            server.close()
+        assert result.exit_code == 1, result.output
+        assert "views_in_use" in result.output and "Traceback" not in result.output
+        assert not list(data.glob("views.sqlite3.building*"))
+        rebuilt = runner.invoke(cli, ["project", "--data-dir", str(data), "--rebuild"])
+        assert rebuilt.exit_code == 0, rebuilt.output

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from adapters.http.app import Caller, PersonCaller, ViewsDb, after_command, lifecycle
 from adapters.http.routes.common import require_manager
@@ -44,7 +44,7 @@ class AppointManagerRequest(Strict):
 
 
 class PlaceOrderRequest(Strict):
-    quantity: int = Field(ge=1, le=500)
+    quantity: StrictInt = Field(ge=1, le=500)  # not true, not "5"
 
 
 class GrantMandateRequest(Strict):
