@@ -39,7 +39,7 @@ from domain.application import CardLifecycle, Policy
 from domain.clock import Clock
 from domain.errors import DomainError
 from domain.order import Pricing
-from projections.runner import open_views
+from projections.runner import open_views, private_database_file
 
 EVENTS_FILE = "events.sqlite3"
 VIEWS_FILE = "views.sqlite3"
@@ -166,6 +166,8 @@ def open_lifecycle(settings: Settings, clock: Clock | None = None) -> CardLifecy
             f"no data directory at {settings.data_dir}; create it with: "
             f"zorgid init --data-dir {settings.data_dir}"
         )
+    if not settings.database_url:
+        private_database_file(settings.events_path)
     for attempt in range(1, 6):
         try:
             return CardLifecycle(
@@ -188,6 +190,8 @@ def init_data_dir(settings: Settings) -> bool:
     (that would make the stored events unreadable) and never adds a key to a store
     that already holds unencrypted events."""
     directory = settings.data_dir
+    if directory.is_dir() and directory.stat().st_mode & 0o077:
+        directory.chmod(0o700)  # keys and personal data inside: the owner's only
     if settings.key_path.exists():
         return False
     if settings.events_path.exists() and settings.events_path.stat().st_size > 0:

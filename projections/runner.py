@@ -78,7 +78,24 @@ class ApplicationSource:
 REBUILD_BATCH_SIZE = 10_000
 
 
+def private_database_file(path: Path | str) -> None:
+    """Create `path` readable by its owner only, or make it so: the views hold names and
+    UZI numbers in the clear. SQLite gives the -wal and -shm files the same mode."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return  # unreadable or a directory: let sqlite3 say why
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    except PermissionError:
+        pass  # someone else's file: theirs to protect
+    finally:
+        os.close(fd)
+
+
 def open_views(path: Path | str) -> Database:
+    private_database_file(path)
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -232,6 +249,7 @@ def build_fresh(path: Path, source: EventSource, *, replace: bool = True,
         raise FileExistsError(path)
     _release_for_replacement(path)  # fail before a long build, not after it
     try:
+        private_database_file(scratch)
         conn = sqlite3.connect(str(scratch), isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=OFF")

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from adapters.secrets import create_secret_file
 from domain.errors import DomainError, NotFound
+from projections.runner import private_database_file
 
 AUDIT_FILE = "audit.sqlite3"
 PRIVATE_KEY_FILE = "seal.key"
@@ -95,6 +96,7 @@ def load_or_create_private_key(directory: Path) -> tuple[Ed25519PrivateKey, bool
 
 
 def open_chain(path: Path) -> sqlite3.Connection:
+    private_database_file(path)
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("CREATE TABLE IF NOT EXISTS chain (position INTEGER PRIMARY KEY, "

@@ -7,6 +7,7 @@ command prints one line, `zorgid: <code>: <message>`, and exits 1; usage errors 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -82,4 +83,7 @@ cli.add_command(tokens)
 
 
 def main() -> None:
+    # Whatever zorgid writes (stores, views, exports, keys) holds personal data or secrets:
+    # the owner's only, unless an operator loosens a file on purpose afterwards.
+    os.umask(0o077)
     cli(prog_name="zorgid")

@@ -17,7 +17,10 @@ from adapters.http.tokens import ROLES
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--dev", is_flag=True,
               help="Demo mode: demo data on first start and a marked demo login page.")
-def serve(data_dir: Path, host: str, port: int, dev: bool) -> None:
+@click.option("--allow-plaintext", is_flag=True,
+              help="Serve a store without an encryption key (names and UZI numbers then lie "
+                   "on disk in the clear). Refused without this flag.")
+def serve(data_dir: Path, host: str, port: int, dev: bool, allow_plaintext: bool) -> None:
     """Serve the HTTP API and the portal (behind a TLS proxy that forwards client
     certificates).
 
@@ -34,6 +37,14 @@ def serve(data_dir: Path, host: str, port: int, dev: bool) -> None:
     settings = settings_for(data_dir)
     if dev:
         _demo_data(settings)
+    if settings.resolved_cipher_key() is None:
+        if not allow_plaintext:
+            raise ConfigurationError(
+                f"the store of {data_dir} has no encryption key, so names and UZI numbers "
+                f"would be stored in the clear; run zorgid init --data-dir {data_dir} before "
+                "the first event, or pass --allow-plaintext for a store that is meant to be so")
+        click.echo("WARNING: serving a store WITHOUT ENCRYPTION: names and UZI numbers are "
+                   "stored in the clear (--allow-plaintext)", err=True)
     if dev:  # a demo card CA, so the CRL and remote personalisation work in the demo too
         from domain.clock import SystemClock
 

@@ -281,3 +281,55 @@ class TestRebuildingTheViewsWhileAServerRuns:
         assert not list(data.glob("views.sqlite3.building*"))
         rebuilt = runner.invoke(cli, ["project", "--data-dir", str(data), "--rebuild"])
         assert rebuilt.exit_code == 0, rebuilt.output
+
+
+class TestFilesAtRestAreTheOwnersOnly:
+    def test_init_an_existing_open_directory_closes_it_and_every_database_is_private(
+            self, tmp_path: Path) -> None:
+        from click.testing import CliRunner
+
+        from adapters.cli.main import cli
+
+        data = tmp_path / "data"
+        data.mkdir(mode=0o755)
+        data.chmod(0o755)
+        old = os.umask(0o022)  # a usual login shell's umask
+        try:
+            runner = CliRunner()
+            for args in (["init"], ["demo", "--practices", "2"], ["project"],
+                         ["audit", "seal"]):
+                result = runner.invoke(cli, [*args, "--data-dir", str(data)])
+                assert result.exit_code == 0, (args, result.output)
+            as_of = tmp_path / "then.sqlite3"
+            assert runner.invoke(cli, ["audit", "as-of", "2030-01-01T00:00:00Z", "--out",
+                                       str(as_of), "--data-dir", str(data)]).exit_code == 0
+        finally:
+            os.umask(old)
+        assert data.stat().st_mode & 0o777 == 0o700
+        files = [p for p in data.iterdir() if p.is_file()] + [as_of]
+        assert {p.name for p in files} >= {"events.sqlite3", "views.sqlite3", "audit.sqlite3",
+                                           "cipher.key", "then.sqlite3"}
+        loose = {p.name: oct(p.stat().st_mode & 0o777) for p in files
+                 if p.stat().st_mode & 0o077 and p.name != "seal.pub"}
+        assert loose == {}
+
+    def test_an_existing_world_readable_store_is_made_private_when_opened(self, tmp_path):
+        from adapters.bootstrap import init_data_dir, open_lifecycle
+
+        settings = Settings(data_dir=tmp_path / "data")
+        init_data_dir(settings)
+        settings.events_path.touch()
+        settings.events_path.chmod(0o644)
+        open_lifecycle(settings).close()
+        assert settings.events_path.stat().st_mode & 0o777 == 0o600
+
+    def test_serve_refuses_a_store_without_a_key_unless_told_so(self, tmp_path):
+        from click.testing import CliRunner
+
+        from adapters.cli.main import cli
+
+        data = tmp_path / "plain"
+        data.mkdir()
+        result = CliRunner().invoke(cli, ["serve", "--data-dir", str(data), "--port", "1"])
+        assert result.exit_code == 1
+        assert "no encryption key" in result.output and "Traceback" not in result.output
