@@ -39,7 +39,7 @@ from domain.application import CardLifecycle, Policy
 from domain.clock import Clock
 from domain.errors import DomainError
 from domain.order import Pricing
-from projections.runner import open_views, private_database_file
+from projections.runner import open_views, prepare_wal_file
 
 EVENTS_FILE = "events.sqlite3"
 VIEWS_FILE = "views.sqlite3"
@@ -167,7 +167,7 @@ def open_lifecycle(settings: Settings, clock: Clock | None = None) -> CardLifecy
             f"zorgid init --data-dir {settings.data_dir}"
         )
     if not settings.database_url:
-        private_database_file(settings.events_path)
+        prepare_wal_file(settings.events_path)
     for attempt in range(1, 6):
         try:
             return CardLifecycle(

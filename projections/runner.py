@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlite_utils import Database
 
@@ -34,6 +34,7 @@ from projections.orders import OrdersView
 from projections.practices import PracticesView
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 VIEWS_FILE = "views.sqlite3"
 BATCH_SIZE = 2000
@@ -94,10 +95,41 @@ def private_database_file(path: Path | str) -> None:
         os.close(fd)
 
 
+def while_locked(action: Callable[[], T], seconds: float = 30.0) -> T:
+    """`action`, tried again while SQLite answers "database is locked".
+
+    The busy timeout does not cover every case: switching a new file to WAL, and a
+    transaction that read the schema before another process changed it, fail at once.
+    Processes starting together on a fresh data dir meet exactly these, so the schema
+    steps (all idempotent) are retried with a growing pause instead of ending the
+    process."""
+    deadline = time.monotonic() + seconds
+    pause = 0.01
+    while True:
+        try:
+            return action()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+
+def prepare_wal_file(path: Path | str) -> None:
+    """A private SQLite file in WAL mode, switched here with retries so that processes
+    opening a new store together do not fail in the switch."""
+    private_database_file(path)
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+    try:
+        while_locked(lambda: conn.execute("PRAGMA journal_mode=WAL"))
+    finally:
+        conn.close()
+
+
 def open_views(path: Path | str) -> Database:
     private_database_file(path)
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
+    while_locked(lambda: conn.execute("PRAGMA journal_mode=WAL"))
     conn.execute("PRAGMA synchronous=NORMAL")
     return Database(conn)
 
@@ -108,16 +140,20 @@ class Projector:
         self.db = db
         self.views = views if views is not None else all_views()
         self.as_of = as_of  # build the views as they were at this moment (auditors)
+        while_locked(self._create_tables)
+        self._routes: dict[str, list[tuple[View, Handler]]] = {}
+        for view in self.views:
+            for topic, handler in view.handlers().items():
+                self._routes.setdefault(topic, []).append((view, handler))
+
+    def _create_tables(self) -> None:
+        db = self.db
         db["projection_tracking"].create({"view": str, "position": int}, pk="view",
                                          if_not_exists=True)
         for view in self.views:
             view.create(db)
             db.conn.execute("INSERT OR IGNORE INTO projection_tracking VALUES (?, 0)",
                             (view.name,))
-        self._routes: dict[str, list[tuple[View, Handler]]] = {}
-        for view in self.views:
-            for topic, handler in view.handlers().items():
-                self._routes.setdefault(topic, []).append((view, handler))
 
     def positions(self) -> dict[str, int]:
         rows = self.db.conn.execute("SELECT view, position FROM projection_tracking").fetchall()

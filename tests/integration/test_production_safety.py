@@ -333,3 +333,32 @@ class TestFilesAtRestAreTheOwnersOnly:
         result = CliRunner().invoke(cli, ["serve", "--data-dir", str(data), "--port", "1"])
         assert result.exit_code == 1
         assert "no encryption key" in result.output and "Traceback" not in result.output
+
+
+def _start_server(args: tuple[str, multiprocessing.synchronize.Barrier]) -> str:
+    from adapters.http.app import create_app
+
+    directory, barrier = args
+    barrier.wait()
+    try:
+        app = create_app(Settings(data_dir=Path(directory)))
+    except Exception as error:  # the test reports what went wrong, per process
+        import traceback
+        return f"{type(error).__name__}: {error} " + " | ".join(traceback.format_exc().splitlines()[-8:-2])
+    app.state.lifecycle.close()
+    return "started"
+
+
+class TestServersStartingTogether:
+    def test_two_servers_on_a_fresh_data_dir_both_start(self, tmp_path: Path) -> None:
+        from adapters.bootstrap import init_data_dir
+
+        context = multiprocessing.get_context("fork")
+        outcomes = []
+        with context.Manager() as manager, context.Pool(2) as pool:
+            for round_ in range(15):
+                settings = Settings(data_dir=tmp_path / f"round{round_}")
+                init_data_dir(settings)
+                barrier = manager.Barrier(2)
+                outcomes += pool.map(_start_server, [(str(settings.data_dir), barrier)] * 2)
+        assert set(outcomes) == {"started"}, [o for o in outcomes if o != "started"][:3]
