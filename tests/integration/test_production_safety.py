@@ -344,7 +344,9 @@ def _start_server(args: tuple[str, multiprocessing.synchronize.Barrier]) -> str:
         app = create_app(Settings(data_dir=Path(directory)))
     except Exception as error:  # the test reports what went wrong, per process
         import traceback
-        return f"{type(error).__name__}: {error} " + " | ".join(traceback.format_exc().splitlines()[-8:-2])
+
+        where = " | ".join(traceback.format_exc().splitlines()[-8:-2])
+        return f"{type(error).__name__}: {error} at {where}"
     app.state.lifecycle.close()
     return "started"
 
