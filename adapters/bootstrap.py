@@ -20,6 +20,7 @@ Settings come from the command line or the environment:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import time
@@ -35,7 +36,17 @@ from sqlite_utils import Database
 
 from adapters.pki.ca import DEFAULT_CA_OID as DEFAULT_CARD_CA_OID
 from adapters.secrets import create_secret_file, ensure_hex_secret, read_hex_secret
+from adapters.store_identity import (
+    NO_KEY,
+    UUID5,
+    PostgresFacts,
+    SqliteFacts,
+    StoreFacts,
+    cipher_key_id,
+    key_id,
+)
 from domain.application import CardLifecycle, Policy
+from domain.base import PersonalIds
 from domain.clock import Clock
 from domain.errors import DomainError
 from domain.order import Pricing
@@ -44,12 +55,13 @@ from projections.runner import open_views, prepare_wal_file
 EVENTS_FILE = "events.sqlite3"
 VIEWS_FILE = "views.sqlite3"
 KEY_FILE = "cipher.key"
+PERSONAL_IDS_FILE = "personal-ids.key"
 DEFAULT_DATA_DIR = "./data"
 
 
 class ConfigurationError(DomainError):
-    def __init__(self, message: str) -> None:
-        super().__init__("configuration_error", message)
+    def __init__(self, message: str, code: str = "configuration_error") -> None:
+        super().__init__(code, message)
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,10 @@ class Settings:
     @property
     def key_path(self) -> Path:
         return self.data_dir / KEY_FILE
+
+    @property
+    def personal_ids_path(self) -> Path:
+        return self.data_dir / PERSONAL_IDS_FILE
 
     def resolved_cipher_key(self) -> str | None:
         if self.cipher_key:
@@ -170,20 +186,103 @@ def open_lifecycle(settings: Settings, clock: Clock | None = None) -> CardLifecy
         prepare_wal_file(settings.events_path)
     for attempt in range(1, 6):
         try:
-            return CardLifecycle(
+            app = CardLifecycle(
                 env=settings.store_env(), clock=clock, pricing=settings.pricing,
                 policy=settings.policy,
             )
+            break
         except (InternalError, OperationalError) as error:
             # Processes starting together each run CREATE ... IF NOT EXISTS; PostgreSQL
             # can refuse one with "tuple concurrently updated". The other one won: retry.
             if attempt == 5 or "concurrently" not in str(error):
                 raise
             time.sleep(0.05 * attempt)
-    raise AssertionError("unreachable")
+    try:
+        app.personal_ids = bind_store(settings, app)
+    except BaseException:
+        app.close()
+        raise
+    return app
 
 
-def init_data_dir(settings: Settings) -> bool:
+def store_facts(settings: Settings) -> StoreFacts:
+    if settings.database_url:
+        env = postgres_env(settings.database_url)
+        return PostgresFacts({"dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"],
+                              "port": int(env["POSTGRES_PORT"]), "user": env["POSTGRES_USER"],
+                              "password": env["POSTGRES_PASSWORD"] or None,
+                              "connect_timeout": 10}, env.get("POSTGRES_SCHEMA"))
+    return SqliteFacts(str(settings.events_path))
+
+
+def bind_store(settings: Settings, app: CardLifecycle) -> PersonalIds:
+    """Check this process's keys against what the store recorded (recording them when the
+    store is new) and return how the store derives ids of personal data."""
+    facts = store_facts(settings)
+    expected = cipher_key_id(settings.resolved_cipher_key())
+    recorded = facts.get("cipher_key_id")
+    if recorded is None:
+        legacy = app.head() > 0  # a store from before keys were recorded
+        if legacy:
+            _check_key_reads(settings, app)
+        ids_key = None if legacy else _personal_ids_key(settings)
+        recorded = facts.claim("cipher_key_id", expected)
+        facts.claim("personal_ids", UUID5 if ids_key is None
+                    else f"hmac-sha256:{key_id(ids_key)}")
+    if recorded != expected:
+        raise _wrong_key(settings, recorded, expected)
+    scheme = facts.get("personal_ids") or facts.claim("personal_ids", UUID5)
+    if scheme == UUID5:
+        return PersonalIds()
+    ids_key = _personal_ids_key(settings)
+    if ids_key is None or scheme != f"hmac-sha256:{key_id(ids_key)}":
+        # Reading the log needs no such key (auditors' copies lack it); commands do.
+        def refusal() -> Exception:
+            return ConfigurationError(
+                f"this store derives ids from a personal-ids key that "
+                f"{settings.personal_ids_path} does not hold; copy personal-ids.key from the "
+                "node that set the store up (docs/operations.md, 'A second node')",
+                "wrong_personal_ids_key")
+        return PersonalIds(refusal=refusal)
+    return PersonalIds(ids_key)
+
+
+def _personal_ids_key(settings: Settings) -> bytes | None:
+    path = settings.personal_ids_path
+    return read_hex_secret(path, 32) if path.exists() else None
+
+
+def _check_key_reads(settings: Settings, app: CardLifecycle) -> None:
+    from eventsourcing.persistence import MapperDeserialisationError
+
+    try:
+        next(iter(app.read_log(after=0, limit=1)), None)
+    except MapperDeserialisationError:
+        raise _wrong_key(settings, "unknown", cipher_key_id(settings.resolved_cipher_key())
+                         ) from None
+
+
+def _wrong_key(settings: Settings, recorded: str, expected: str) -> ConfigurationError:
+    copy = ("copy cipher.key and personal-ids.key from the node that set the store up "
+            "(docs/operations.md, 'A second node')")
+    if recorded == NO_KEY:
+        message = ("the store's events are not encrypted; a key cannot be added to it "
+                   f"afterwards: remove {settings.key_path} (or ZORGID_CIPHER_KEY) to open it")
+    elif expected == NO_KEY:
+        message = f"the store's events are encrypted and this node has no key; {copy}"
+    else:
+        message = (f"this node's cipher key (id {expected[:8]}) is not the store's "
+                   f"(id {recorded[:8]}); nothing was written with it; {copy}")
+    return ConfigurationError(message, "wrong_cipher_key")
+
+
+def demo_personal_ids_key(seed: int) -> bytes:
+    """A demo's personal-ids key, from its seed: the same seed gives the same history,
+    ids included. Demo data is public by nature; never use it for real people."""
+    return hashlib.sha256(f"zorgid demo personal ids {seed}".encode()).digest()
+
+
+def init_data_dir(settings: Settings, personal_ids_key: bytes | None = None) -> bool:
     """Create the data directory with a fresh key file readable by its owner only.
 
     Returns False when it was already initialised. Never replaces an existing key
@@ -192,22 +291,45 @@ def init_data_dir(settings: Settings) -> bool:
     directory = settings.data_dir
     if directory.is_dir() and directory.stat().st_mode & 0o077:
         directory.chmod(0o700)  # keys and personal data inside: the owner's only
-    if settings.key_path.exists():
+    if settings.resolved_cipher_key() is not None:
+        open_lifecycle(settings).close()  # checks the key against the store
         return False
-    if settings.events_path.exists() and settings.events_path.stat().st_size > 0:
-        app = CardLifecycle(env=settings.store_env())
-        try:
-            if app.head() > 0:
-                raise ConfigurationError(
-                    f"{settings.events_path} already holds events without encryption; "
-                    "a key cannot be added afterwards"
-                )
-        finally:
-            app.close()
+    if settings.database_url or settings.events_path.exists():
+        recorded = store_facts(settings).get("cipher_key_id")
+        if recorded not in (None, NO_KEY):
+            raise ConfigurationError(
+                "the store already has a cipher key, made by another node; a second node "
+                "does not make its own: copy cipher.key, personal-ids.key and the other "
+                "deployment files from the first (docs/operations.md, 'A second node')",
+                "store_has_key")
+        if recorded == NO_KEY or _holds_events(settings):
+            raise ConfigurationError(
+                "the store already holds events without encryption; a key cannot be added "
+                "afterwards", "store_not_encrypted")
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = AESCipher.create_key(num_bytes=32)
     # Two concurrent inits: one links its key into place, the other keeps it.
-    return create_secret_file(settings.key_path, (key + "\n").encode())
+    made = create_secret_file(settings.key_path, (key + "\n").encode())
+    ids_key = personal_ids_key or secrets.token_bytes(32)
+    made_ids = create_secret_file(settings.personal_ids_path, (ids_key.hex() + "\n").encode())
+    try:
+        open_lifecycle(settings).close()  # records the key's id in the store
+    except ConfigurationError:
+        # Another node's init won the store a moment ago: ours must not stay behind.
+        if made:
+            settings.key_path.unlink(missing_ok=True)
+        if made_ids:
+            settings.personal_ids_path.unlink(missing_ok=True)
+        raise
+    return made
+
+
+def _holds_events(settings: Settings) -> bool:
+    app = CardLifecycle(env=settings.store_env())
+    try:
+        return bool(app.head() > 0)
+    finally:
+        app.close()
 
 
 def open_views_db(settings: Settings, must_exist: bool = False) -> Database:

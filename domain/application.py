@@ -19,7 +19,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from domain.base import event_type, natural_id
+from domain.base import PersonalIds, event_type, natural_id
 from domain.card import (
     PERSONALISATION_TIMEOUT,
     Card,
@@ -120,9 +120,11 @@ class CardLifecycle(Application[UUID]):
         clock: Clock | None = None,
         pricing: Pricing | None = None,
         policy: Policy | None = None,
+        personal_ids: PersonalIds | None = None,
     ) -> None:
         super().__init__(env)
         self.clock: Clock = clock or SystemClock()
+        self.personal_ids = personal_ids or PersonalIds()
         self.pricing = pricing or Pricing()
         self.policy = policy or Policy()
         self._expiry_scanned = 0
@@ -192,10 +194,11 @@ class CardLifecycle(Application[UUID]):
         return self._load(Mandate, mandate_id, "mandate_not_found", "there is no such mandate")
 
     def find_person(self, uzi_number: str) -> Person | None:
-        return self._find(Person, Person.create_id(uzi_number))
+        return self._find(Person, Person.create_id(uzi_number, self.personal_ids))
 
     def _person(self, uzi_number: str, actor: Actor, now: datetime) -> Person:
-        return self.find_person(uzi_number) or Person.identify(uzi_number, actor, now)
+        return self.find_person(uzi_number) or Person.identify(
+            uzi_number, actor, now, self.personal_ids)
 
     def _authenticated(self, by: UziPass) -> tuple[Actor, datetime]:
         now = self.clock.now()
@@ -555,12 +558,13 @@ class CardLifecycle(Application[UUID]):
         if mandatee == by.uzi_number:
             raise InvalidValue("self_mandate", "a care provider does not mandate themselves")
         self._registered_practice(ura)
-        existing = self._find(Mandate, Mandate.create_id(ura, by.uzi_number, mandatee))
+        existing = self._find(Mandate, Mandate.create_id(
+            ura, by.uzi_number, mandatee, self.personal_ids))
         if existing is not None:
             existing.renew(valid_until, actor, now)
             self.save(existing)
             return existing.id
-        mandate = Mandate.grant(ura, actor, mandatee, valid_until, now)
+        mandate = Mandate.grant(ura, actor, mandatee, valid_until, now, self.personal_ids)
         self.save(mandate)
         return mandate.id
 

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.base import DomainEvent, natural_id
+from domain.base import DomainEvent, PersonalIds
 from domain.clock import add_years
 from domain.errors import InvalidValue, NotAllowed, RuleViolation
 from domain.identity import Actor, Ura, UziNumber
@@ -87,9 +87,10 @@ class Mandate(Aggregate):
         self.revoked_at: datetime | None = None
 
     @staticmethod
-    def create_id(practice_ura: str, grantor_uzi_number: str, mandatee_uzi_number: str) -> UUID:
+    def create_id(practice_ura: str, grantor_uzi_number: str, mandatee_uzi_number: str,
+                  ids: PersonalIds | None = None) -> UUID:
         # One mandate per (practice, care provider, employee): granting again renews it.
-        return natural_id(
+        return (ids or PersonalIds())(
             "mandate", Ura(practice_ura), UziNumber(grantor_uzi_number),
             UziNumber(mandatee_uzi_number),
         )
@@ -102,12 +103,13 @@ class Mandate(Aggregate):
         mandatee_uzi_number: UziNumber,
         valid_until: datetime,
         now: datetime,
+        ids: PersonalIds | None = None,
     ) -> Mandate:
         assert grantor.uzi_number is not None and grantor.role is not None
         check_mandate_period(now, valid_until)
         return cls._create(
             cls.Granted,
-            id=cls.create_id(practice_ura, grantor.uzi_number, mandatee_uzi_number),
+            id=cls.create_id(practice_ura, grantor.uzi_number, mandatee_uzi_number, ids),
             practice_ura=str(practice_ura),
             grantor_uzi_number=grantor.uzi_number,
             grantor_name=grantor.name,

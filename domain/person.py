@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.base import DomainEvent, natural_id
+from domain.base import DomainEvent, PersonalIds
 from domain.identity import Actor, UziNumber
 
 
@@ -71,14 +71,15 @@ class Person(Aggregate):
         self.active_card_expires_at: datetime | None = None
 
     @staticmethod
-    def create_id(uzi_number: str) -> UUID:
-        return natural_id("person", UziNumber(uzi_number))
+    def create_id(uzi_number: str, ids: PersonalIds | None = None) -> UUID:
+        return (ids or PersonalIds())("person", UziNumber(uzi_number))
 
     @classmethod
-    def identify(cls, uzi_number: str, actor: Actor, now: datetime) -> Person:
+    def identify(cls, uzi_number: str, actor: Actor, now: datetime,
+                 ids: PersonalIds | None = None) -> Person:
         return cls._create(
             cls.Identified,
-            id=cls.create_id(uzi_number),
+            id=cls.create_id(uzi_number, ids),
             uzi_number=str(UziNumber(uzi_number)),
             actor=actor.to_dict(),
             timestamp=now,

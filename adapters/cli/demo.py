@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from adapters.bootstrap import init_data_dir, open_lifecycle
+from adapters.bootstrap import demo_personal_ids_key, init_data_dir, open_lifecycle
 from adapters.cli.options import data_dir_option, settings_for
 from adapters.demo import DEMO_START, DemoScenario
 from domain.clock import ManualClock
@@ -29,7 +29,7 @@ def demo(data_dir: Path, practices: int, seed: int) -> None:
     """
     settings = settings_for(data_dir)
     if not settings.database_url:
-        init_data_dir(settings)
+        init_data_dir(settings, demo_personal_ids_key(seed))
     app = open_lifecycle(settings, clock=ManualClock(DEMO_START))
     try:
         if app.head() > 0:

@@ -9,9 +9,11 @@ import os
 from pathlib import Path
 
 import pytest
+from eventsourcing.cryptography import AESCipher
 
 from adapters.bootstrap import Settings, job_secret
 from adapters.secrets import SecretFileError, create_secret_file, ensure_hex_secret
+from domain.base import PersonalIds
 
 
 def _start_together(args: tuple[str, multiprocessing.synchronize.Barrier]) -> str:
@@ -46,7 +48,7 @@ class TestSecretFilesAreWholeOrAbsent:
 
     def test_processes_starting_together_all_get_the_same_full_secret(
             self, tmp_path: Path) -> None:
-        context = multiprocessing.get_context("fork")
+        context = multiprocessing.get_context("spawn")
         with context.Manager() as manager, context.Pool(4) as pool:
             for round_ in range(25):
                 directory = tmp_path / f"round{round_}"
@@ -355,7 +357,7 @@ class TestServersStartingTogether:
     def test_two_servers_on_a_fresh_data_dir_both_start(self, tmp_path: Path) -> None:
         from adapters.bootstrap import init_data_dir
 
-        context = multiprocessing.get_context("fork")
+        context = multiprocessing.get_context("spawn")
         outcomes = []
         with context.Manager() as manager, context.Pool(2) as pool:
             for round_ in range(15):
@@ -364,3 +366,103 @@ class TestServersStartingTogether:
                 barrier = manager.Barrier(2)
                 outcomes += pool.map(_start_server, [(str(settings.data_dir), barrier)] * 2)
         assert set(outcomes) == {"started"}, [o for o in outcomes if o != "started"][:3]
+
+
+def _zorgid(*args: str, url: str | None = None):  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from adapters.cli.main import cli
+
+    env = {"ZORGID_DATABASE_URL": url} if url else {}
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+@pytest.mark.postgres
+class TestAStoreKnowsItsKey:
+    """Two nodes on one PostgreSQL store, each set up with `zorgid init`, used to commit
+    events under two keys; after that every route answered 500 on both nodes."""
+
+    def test_a_second_node_does_not_make_a_key_of_its_own(self, tmp_path, postgres_url):
+        first, second = tmp_path / "node1", tmp_path / "node2"
+        assert _zorgid("init", "--data-dir", str(first), url=postgres_url).exit_code == 0
+        refused = _zorgid("init", "--data-dir", str(second), url=postgres_url)
+        assert refused.exit_code == 1 and "store_has_key" in refused.output
+        assert not (second / "cipher.key").exists()
+        assert not (second / "personal-ids.key").exists()
+
+    def test_a_node_with_another_key_is_refused_before_it_writes(self, tmp_path, postgres_url):
+        import shutil
+
+        from adapters.bootstrap import init_data_dir, open_lifecycle
+
+        first, second = tmp_path / "node1", tmp_path / "node2"
+        node1 = Settings(data_dir=first, database_url=postgres_url)
+        init_data_dir(node1)
+        app = open_lifecycle(node1)
+        from tests.support import DOCTOR_A, URA_A
+
+        app.register_practice(URA_A, "Praktijk", "huisartsenpraktijk", DOCTOR_A)
+        head = app.head()
+        app.close()
+        # node 2 set up by hand with a key of its own
+        second.mkdir()
+        (second / "cipher.key").write_text(AESCipher.create_key(32) + "\n")
+        shutil.copy(first / "personal-ids.key", second / "personal-ids.key")
+        from adapters.bootstrap import ConfigurationError
+
+        with pytest.raises(ConfigurationError) as wrong:
+            open_lifecycle(Settings(data_dir=second, database_url=postgres_url))
+        assert wrong.value.code == "wrong_cipher_key"
+        # with the deployment's keys copied, node 2 reads and writes the same store
+        shutil.copy(first / "cipher.key", second / "cipher.key")
+        node2 = open_lifecycle(Settings(data_dir=second, database_url=postgres_url))
+        assert node2.head() == head
+        assert node2.get_practice(URA_A).name == "Praktijk"
+        node2.close()
+
+    def test_serve_refuses_the_wrong_key_in_one_line(self, tmp_path, postgres_url):
+        first, second = tmp_path / "node1", tmp_path / "node2"
+        assert _zorgid("init", "--data-dir", str(first), url=postgres_url).exit_code == 0
+        second.mkdir()
+        (second / "cipher.key").write_text("QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=\n")
+        result = _zorgid("serve", "--data-dir", str(second), "--port", "1", url=postgres_url)
+        assert result.exit_code == 1 and "wrong_cipher_key" in result.output
+
+
+class TestUziNumbersCannotBeReadBackFromIds:
+    def test_a_new_store_keys_the_ids_of_people_and_mandates(self, tmp_path):
+        from adapters.bootstrap import init_data_dir, open_lifecycle
+        from domain.person import Person
+        from tests.support import DOCTOR_A, URA_A
+
+        settings = Settings(data_dir=tmp_path / "data")
+        init_data_dir(settings)
+        app = open_lifecycle(settings)
+        app.register_practice(URA_A, "Praktijk", "huisartsenpraktijk", DOCTOR_A)
+        ids = {e.originator_id for e in app.read_log() if e.type == "Person.Identified"}
+        assert ids and Person.create_id(DOCTOR_A.uzi_number) not in ids
+        app.close()
+        again = open_lifecycle(settings)  # a restart derives the same ids
+        assert again.find_person(DOCTOR_A.uzi_number) is not None
+        again.close()
+
+    def test_a_store_from_before_keeps_its_ids(self, tmp_path):
+        import sqlite3
+
+        from adapters.bootstrap import init_data_dir, open_lifecycle
+        from domain.person import Person
+        from tests.support import DOCTOR_A, URA_A
+
+        settings = Settings(data_dir=tmp_path / "data")
+        init_data_dir(settings)
+        app = open_lifecycle(settings)
+        app.personal_ids = PersonalIds()  # the ids every store had before
+        app.register_practice(URA_A, "Praktijk", "huisartsenpraktijk", DOCTOR_A)
+        app.close()
+        # as a store written before this version: no recorded facts
+        with sqlite3.connect(settings.events_path) as conn:
+            conn.execute("DROP TABLE zorgid_store")
+        reopened = open_lifecycle(settings)
+        person = reopened.find_person(DOCTOR_A.uzi_number)
+        assert person is not None and person.id == Person.create_id(DOCTOR_A.uzi_number)
+        reopened.close()

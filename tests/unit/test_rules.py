@@ -12,6 +12,7 @@ import pytest
 from domain.application import CardLifecycle, Policy
 from domain.card import CardStatus, RevocationReason
 from domain.clock import ManualClock, add_years
+from domain.errors import RuleViolation
 from domain.identity import Actor
 from domain.mandate import Mandate
 from domain.order import BlankCardOrder, Pricing
@@ -756,3 +757,32 @@ class TestOtherRefusals:
         with pytest.raises(RuleViolation) as caught:
             aggregate.expire(AGENT, app.clock.now())
         assert caught.value.code == "card_not_due"
+
+
+class TestIdsOfPersonalDataAreKeyed:
+    """A uuid5 over a public namespace gives the UZI number back to anyone who tries all
+    nine-digit numbers; with the deployment's key the id reveals nothing without it."""
+
+    def test_with_a_key_person_and_mandate_ids_are_not_the_public_uuid5(self, app):
+        from domain.base import PersonalIds
+
+        app.personal_ids = PersonalIds(b"k" * 32)
+        ready_practice(app)
+        app.grant_mandate(URA_A, ASSISTANT_A.uzi_number, T0 + timedelta(days=30), DOCTOR_A)
+        person = app.find_person(DOCTOR_A.uzi_number)  # the practice's administrator
+        assert person is not None
+        assert person.id != Person.create_id(DOCTOR_A.uzi_number)
+        assert person.id == PersonalIds(b"k" * 32)("person", DOCTOR_A.uzi_number)
+        assert person.id != PersonalIds(b"j" * 32)("person", DOCTOR_A.uzi_number)
+        mandate_ids = {e.originator_id for e in app.read_log() if e.type == "Mandate.Granted"}
+        assert mandate_ids and Mandate.create_id(
+            URA_A, DOCTOR_A.uzi_number, ASSISTANT_A.uzi_number) not in mandate_ids
+
+    def test_without_the_key_a_store_that_needs_it_refuses_commands_not_reads(self, app):
+        from domain.base import PersonalIds
+
+        ready_practice(app)
+        app.personal_ids = PersonalIds(refusal=lambda: RuleViolation("no_key", "no key"))
+        with pytest.raises(RuleViolation, match="no key"):
+            app.grant_mandate(URA_A, ASSISTANT_A.uzi_number, T0 + timedelta(days=30), DOCTOR_A)
+        assert list(app.read_log())  # reading the log needs no key
