@@ -15,6 +15,7 @@ import click
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from adapters.cli.audit import audit
+from adapters.cli.backup import backup, restore
 from adapters.cli.cards import ca, cards, reader_agent, virtual_card
 from adapters.cli.demo import demo
 from adapters.cli.kafka import kafka
@@ -79,6 +80,8 @@ cli.add_command(cards)
 cli.add_command(virtual_card)
 cli.add_command(reader_agent)
 cli.add_command(serve)
+cli.add_command(backup)
+cli.add_command(restore)
 cli.add_command(tokens)
 
 

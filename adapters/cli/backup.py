@@ -1,0 +1,59 @@
+"""`zorgid backup` and `zorgid restore`: a consistent copy of a live deployment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from adapters.backup import backup as make_backup
+from adapters.backup import restore as restore_backup
+from adapters.cli.options import data_dir_option, settings_for
+from domain.clock import SystemClock
+
+
+@click.command()
+@data_dir_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="A new, empty directory for the backup.")
+def backup(data_dir: Path, out: Path) -> None:
+    """Back up a live deployment: the store (SQLite), the audit chain, keys and tokens.
+
+    Safe while servers run: the hash chain is sealed first and the databases are taken
+    as one consistent snapshot each. With PostgreSQL, back up the events with pg_dump;
+    this then copies the deployment's files.
+
+    \b
+    Example:
+      zorgid backup --data-dir /var/lib/zorgid --out /backup/zorgid-2026-12-01
+    """
+    result = make_backup(settings_for(data_dir), out, SystemClock().now())
+    if result.position is not None:
+        click.echo(f"backed up events 1..{result.position} and {len(result.files) - 1} other "
+                   f"file(s) to {out}{' (chain sealed first)' if result.sealed else ''}")
+    else:
+        click.echo(f"backed up {len(result.files)} file(s) to {out}; the events are in "
+                   "PostgreSQL: back them up with pg_dump (docs/operations.md)")
+    click.echo(f"keep {out} as secret as the data directory: it holds the keys")
+
+
+@click.command()
+@data_dir_option
+@click.option("--from", "source", type=click.Path(file_okay=False, exists=True,
+                                                  path_type=Path), required=True,
+              help="A directory made by zorgid backup.")
+def restore(data_dir: Path, source: Path) -> None:
+    """Restore a backup into a new data directory, check it, and build the views.
+
+    \b
+    Example:
+      zorgid restore --from /backup/zorgid-2026-12-01 --data-dir /var/lib/zorgid
+      zorgid audit verify --data-dir /var/lib/zorgid     # then check the chain
+    """
+    result = restore_backup(source, settings_for(data_dir))
+    if result.position is not None:
+        click.echo(f"restored events 1..{result.position} (all readable with the restored "
+                   f"key) and {len(result.files) - 1} other file(s); views built")
+    else:
+        click.echo(f"restored {len(result.files)} file(s); views built from PostgreSQL")
+    click.echo(f"next: zorgid audit verify --data-dir {data_dir}")
