@@ -25,7 +25,7 @@ import json
 import shutil
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -88,14 +88,6 @@ def backup(settings: Settings, out: Path, now: datetime) -> BackupResult:
                             f"{out} is not empty; back up into a new directory")
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     out.chmod(0o700)
-    sealed = False
-    app = open_lifecycle(settings)
-    try:
-        if (settings.data_dir / sealing.PRIVATE_KEY_FILE).exists():
-            sealing.seal(app.recorder, settings.data_dir, now)
-            sealed = True
-    finally:
-        app.close()
     files: list[str] = []
     position = None
     if not settings.database_url:
@@ -121,6 +113,25 @@ def backup(settings: Settings, out: Path, now: datetime) -> BackupResult:
                 (out / relative).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 _copy_private(path, out / relative)
                 files.append(str(relative))
+    sealed = (settings.data_dir / sealing.PRIVATE_KEY_FILE).exists()
+    if sealed:
+        # Seal the chain up to exactly what the backup holds: the copy's own chain is
+        # extended over the copy's own events (PostgreSQL: the live store's).
+        sealed_store = settings if settings.database_url else replace(
+            settings, data_dir=out, cipher_key=settings.resolved_cipher_key())
+        app = open_lifecycle(sealed_store)
+        try:
+            sealing.seal(app.recorder, out if not settings.database_url
+                         else settings.data_dir, now)
+        finally:
+            app.close()
+        if settings.database_url:  # the chain as sealed now
+            (out / sealing.AUDIT_FILE).unlink(missing_ok=True)
+            _snapshot(settings.data_dir / sealing.AUDIT_FILE, out / sealing.AUDIT_FILE)
+            if sealing.AUDIT_FILE not in files:
+                files.append(sealing.AUDIT_FILE)
+        elif sealing.AUDIT_FILE not in files:
+            files.append(sealing.AUDIT_FILE)
     manifest = {
         "format": FORMAT,
         "created_at": now.isoformat(),
