@@ -369,8 +369,20 @@ def job_secret(settings: Settings) -> bytes:
     return ensure_hex_secret(settings.data_dir / JOB_SECRET_FILE)
 
 
-def ca_passphrase() -> bytes:
+def configured_ca_passphrase() -> str | None:
+    """``ZORGID_CA_PASSPHRASE``, else the systemd credential ``ca-passphrase`` (a unit's
+    ``LoadCredential=``), which keeps the passphrase out of the environment."""
     value = os.environ.get("ZORGID_CA_PASSPHRASE")
+    if value:
+        return value
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if credentials and (Path(credentials) / "ca-passphrase").is_file():
+        return (Path(credentials) / "ca-passphrase").read_text().rstrip("\n") or None
+    return None
+
+
+def ca_passphrase() -> bytes:
+    value = configured_ca_passphrase()
     if not value:
         raise ConfigurationError("set ZORGID_CA_PASSPHRASE to open the card CA's key")
     return value.encode()
@@ -396,7 +408,7 @@ class CardWorkshop:
         the master secret when there is one; None when this server holds no card CA."""
         from adapters.pki.ca import KEY_FILE
 
-        if not os.environ.get("ZORGID_CA_PASSPHRASE") or \
+        if not configured_ca_passphrase() or \
                 not (settings.ca_dir / KEY_FILE).exists():
             return None
         if (settings.ca_dir / DEMO_MARKER).exists():

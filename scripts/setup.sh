@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv and install zorgid-cards. On a bare Debian/Ubuntu machine it first installs
 # python3-venv; with --test also what the test suite talks to for real: pcscd with the
-# vpcd virtual reader, OpenSC, nginx, curl, Chromium with its driver, and the PC/SC headers
+# vpcd virtual reader, OpenSC, nginx, curl, Chromium with its driver, systemd (whose
+# systemd-analyze checks the units under deploy/), and the PC/SC headers
 # pyscard builds against (with sudo only when not root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +30,7 @@ fi
 extras=""
 if [ "${1:-}" = "--test" ]; then
     apt_install pcscd vsmartcard-vpcd libpcsclite-dev opensc gcc python3-dev nginx-light curl \
-        chromium chromium-driver
+        chromium chromium-driver systemd
     extras="[test]"
 fi
 if [ ! -x .venv/bin/python ]; then

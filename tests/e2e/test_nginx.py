@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,6 +26,7 @@ from domain.identity import Actor
 from tests.conftest import free_port, missing
 from tests.support import certificates_for, wait_for_health, zorgid_command
 
+ROOT = Path(__file__).resolve().parents[2]
 URA = "90000382"
 NOW = dt.datetime.now(dt.UTC)
 PEM = serialization.Encoding.PEM
@@ -105,6 +107,15 @@ def stack(tmp_path):
                                str(app_port)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     conf = tmp_path / "nginx.conf"
+    site = (ROOT / "deploy" / "nginx" / "zorgid.conf").read_text()  # the shipped block
+    for shipped, here in (("listen 443 ssl;", f"listen 127.0.0.1:{tls_port} ssl;"),
+                          ("/etc/zorgid/tls/server.pem", server_cert),
+                          ("/etc/zorgid/tls/server.key", server_key),
+                          ("/etc/zorgid/client-cas.pem", str(bundle)),
+                          ("proxy_pass http://127.0.0.1:8000;",
+                           f"proxy_pass http://127.0.0.1:{app_port}; proxy_bind 127.0.0.2;")):
+        assert shipped in site, shipped
+        site = site.replace(shipped, here)
     conf.write_text(f"""
 daemon off;
 pid {tmp_path}/nginx.pid;
@@ -114,20 +125,7 @@ http {{
   access_log off;
   client_body_temp_path {tmp_path}/body;
   proxy_temp_path {tmp_path}/proxy;
-  server {{
-    listen 127.0.0.1:{tls_port} ssl;
-    ssl_certificate {server_cert};
-    ssl_certificate_key {server_key};
-    ssl_client_certificate {bundle};
-    ssl_verify_client on;
-    ssl_verify_depth 4;
-    location / {{
-      proxy_pass http://127.0.0.1:{app_port};
-      proxy_bind 127.0.0.2;
-      proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }}
-  }}
+{site}
 }}
 """)
     nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp_path)],

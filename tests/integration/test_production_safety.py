@@ -555,3 +555,28 @@ class TestBackupOfALiveStore:
                                       str(tmp_path / "new")])
         assert damaged.exit_code == 1 and "backup_damaged" in damaged.output
         assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_deployment_backs_up_its_files_and_restores_onto_its_dump(
+        tmp_path: Path, postgres_url: str) -> None:
+    from adapters.backup import backup, restore
+    from adapters.bootstrap import init_data_dir, open_lifecycle
+    from domain.clock import SystemClock
+    from tests.support import DOCTOR_A, URA_A
+
+    settings = Settings(data_dir=tmp_path / "node", database_url=postgres_url)
+    init_data_dir(settings)
+    app = open_lifecycle(settings)
+    app.register_practice(URA_A, "Praktijk", "huisartsenpraktijk", DOCTOR_A)
+    app.close()
+    made = backup(settings, tmp_path / "backup", SystemClock().now())
+    assert made.store == "postgresql" and made.position is None
+    manifest = json.loads((tmp_path / "backup" / "backup.json").read_text())
+    assert "pg_dump" in manifest["events"] and "events.sqlite3" not in manifest["files"]
+    # the database itself is restored with pg_restore; here it is still in place
+    restored = restore(tmp_path / "backup",
+                       Settings(data_dir=tmp_path / "restored", database_url=postgres_url))
+    assert restored.views_events > 0
+    assert (tmp_path / "restored" / "cipher.key").read_text() == \
+        (tmp_path / "node" / "cipher.key").read_text()
