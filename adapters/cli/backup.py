@@ -1,4 +1,4 @@
-"""`zorgid backup` and `zorgid restore`: a consistent copy of a live deployment."""
+"""`zorgid backup`, `zorgid restore` and `zorgid rekey`: copies of a deployment."""
 
 from __future__ import annotations
 
@@ -57,3 +57,30 @@ def restore(data_dir: Path, source: Path) -> None:
     else:
         click.echo(f"restored {len(result.files)} file(s); views built from PostgreSQL")
     click.echo(f"next: zorgid audit verify --data-dir {data_dir}")
+
+
+@click.command()
+@data_dir_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="A new, empty data directory for the re-encrypted store.")
+@click.option("--to-database-url", default=None,
+              help="With PostgreSQL: the new, empty database (or schema) for the store.")
+def rekey(data_dir: Path, out: Path, to_database_url: str | None) -> None:
+    """Change the cipher key: write every event again, under a new key, into a new store.
+
+    Stop the servers first. The old store is left as it was (keep it, with its audit
+    chain, as the archive); the new one gets a new cipher.key, the same ids and the other
+    deployment files, and its own chain sealed with the same seal key.
+
+    \b
+    Example:
+      zorgid rekey --data-dir /var/lib/zorgid --out /var/lib/zorgid-2027
+    """
+    from adapters.rekey import rekey as rewrite
+
+    result = rewrite(settings_for(data_dir), out, to_database_url, SystemClock().now())
+    click.echo(f"{result.events} events written under key {result.new_key_id[:8]} (was "
+               f"{result.old_key_id[:8]}) into {out}; every one compared with the original")
+    if result.sealed:
+        click.echo("the new store's audit chain is sealed; give auditors the same seal.pub")
+    click.echo(f"next: point the nodes at {out}, copy its cipher.key to each, start them")

@@ -15,7 +15,7 @@ import click
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from adapters.cli.audit import audit
-from adapters.cli.backup import backup, restore
+from adapters.cli.backup import backup, rekey, restore
 from adapters.cli.cards import ca, cards, reader_agent, virtual_card
 from adapters.cli.demo import demo
 from adapters.cli.kafka import kafka
@@ -82,6 +82,7 @@ cli.add_command(reader_agent)
 cli.add_command(serve)
 cli.add_command(backup)
 cli.add_command(restore)
+cli.add_command(rekey)
 cli.add_command(tokens)
 
 

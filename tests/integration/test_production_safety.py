@@ -580,3 +580,49 @@ def test_a_postgresql_deployment_backs_up_its_files_and_restores_onto_its_dump(
     assert restored.views_events > 0
     assert (tmp_path / "restored" / "cipher.key").read_text() == \
         (tmp_path / "node" / "cipher.key").read_text()
+
+
+class TestChangingTheCipherKey:
+    @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres",
+                                                             marks=pytest.mark.postgres)])
+    def test_rekey_writes_every_event_again_under_a_new_key_and_the_old_one_no_longer_opens(
+            self, tmp_path, kind, request):
+        from click.testing import CliRunner
+
+        from adapters.bootstrap import ConfigurationError, open_lifecycle
+        from adapters.cli.main import cli
+
+        runner = CliRunner()
+        old_url = new_url = None
+        if kind == "postgres":
+            old_url = request.getfixturevalue("postgres_url")
+            base, _, _ = old_url.partition("?schema=")
+            new_url = f"{base}?schema={old_url.rpartition('=')[2]}_new"
+            import psycopg
+
+            with psycopg.connect(base, autocommit=True) as conn:
+                conn.execute(f'CREATE SCHEMA "{new_url.rpartition("=")[2]}"')
+        env = {"ZORGID_DATABASE_URL": old_url} if old_url else {}
+        old, new = tmp_path / "old", tmp_path / "new"
+        assert runner.invoke(cli, ["demo", "--data-dir", str(old), "--practices", "3"],
+                             env=env).exit_code == 0
+        if old_url:
+            assert runner.invoke(cli, ["init", "--data-dir", str(old)], env=env).exit_code == 1
+        assert runner.invoke(cli, ["audit", "seal", "--data-dir", str(old)],
+                             env=env).exit_code == 0
+        args = ["rekey", "--data-dir", str(old), "--out", str(new)]
+        if new_url:
+            args += ["--to-database-url", new_url]
+        done = runner.invoke(cli, args, env=env)
+        assert done.exit_code == 0, done.output
+        new_env = {"ZORGID_DATABASE_URL": new_url} if new_url else {}
+        events = [runner.invoke(cli, ["events", "--data-dir", str(d), "--json"], env=e).output
+                  for d, e in ((old, env), (new, new_env))]
+        assert events[0] == events[1] and events[0].count("\n") > 30
+        assert runner.invoke(cli, ["audit", "verify", "--data-dir", str(new)],
+                             env=new_env).exit_code == 0
+        if not old_url:  # the new store refuses the old key
+            (new / "cipher.key").write_bytes((old / "cipher.key").read_bytes())
+            with pytest.raises(ConfigurationError) as refused:
+                open_lifecycle(Settings(data_dir=new))
+            assert refused.value.code == "wrong_cipher_key"
