@@ -120,6 +120,11 @@ ERRORS_NL = {
     "guest_use_overlaps": "Er is al gastgebruik bij deze praktijk in die periode.",
     "invalid_period": "De einddatum ligt voor de begindatum.",
     "period_in_past": "Die periode ligt in het verleden.",
+    "date_out_of_range": "Die datum ligt te ver in de toekomst. Kies een datum binnen de "
+                         "geldigheid van de kaart.",
+    "guest_use_beyond_card_expiry": "De kaart is niet zo lang geldig. Kies een einddatum "
+                                    "voor het einde van de kaart.",
+    "invalid_reason": "Vul een reden in van 1 tot 200 tekens, met gewone letters en cijfers.",
 }
 
 
