@@ -99,20 +99,7 @@ def backup(settings: Settings, out: Path, now: datetime) -> BackupResult:
     if (settings.data_dir / sealing.AUDIT_FILE).exists():
         _snapshot(settings.data_dir / sealing.AUDIT_FILE, out / sealing.AUDIT_FILE)
         files.append(sealing.AUDIT_FILE)
-    for name in DEPLOYMENT_FILES:
-        if (settings.data_dir / name).exists():
-            _copy_private(settings.data_dir / name, out / name)
-            files.append(name)
-    if settings.master_key_path.exists():
-        _copy_private(settings.master_key_path, out / "piv-master.key")
-        files.append("piv-master.key")
-    if settings.ca_dir.is_dir():
-        for path in sorted(settings.ca_dir.rglob("*")):
-            if path.is_file():
-                relative = path.relative_to(settings.data_dir)
-                (out / relative).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                _copy_private(path, out / relative)
-                files.append(str(relative))
+    files += copy_deployment_files(settings, out)
     sealed = (settings.data_dir / sealing.PRIVATE_KEY_FILE).exists()
     if sealed:
         # Seal the chain up to exactly what the backup holds: the copy's own chain is
@@ -144,6 +131,28 @@ def backup(settings: Settings, out: Path, now: datetime) -> BackupResult:
                               "up with pg_dump (docs/operations.md, 'Backup and restore')")
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     return BackupResult(out, str(manifest["store"]), position, files, sealed)
+
+
+def copy_deployment_files(settings: Settings, out: Path,
+                          leave_out: frozenset[str] = frozenset()) -> list[str]:
+    """The deployment's files (keys, tokens, the card CA) copied into `out`, mode 0600;
+    the names, relative to `out`."""
+    files = []
+    for name in DEPLOYMENT_FILES:
+        if name not in leave_out and (settings.data_dir / name).exists():
+            _copy_private(settings.data_dir / name, out / name)
+            files.append(name)
+    if settings.master_key_path.exists():
+        _copy_private(settings.master_key_path, out / "piv-master.key")
+        files.append("piv-master.key")
+    if settings.ca_dir.is_dir():
+        for path in sorted(settings.ca_dir.rglob("*")):
+            if path.is_file():
+                relative = path.relative_to(settings.data_dir)
+                (out / relative).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                _copy_private(path, out / relative)
+                files.append(str(relative))
+    return files
 
 
 def _copy_private(source: Path, target: Path) -> None:

@@ -11,7 +11,6 @@ chain starts at position 1 and is sealed with the same seal key.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import zip_longest
@@ -20,7 +19,7 @@ from pathlib import Path
 from eventsourcing.cryptography import AESCipher
 
 from adapters.audit import seal as sealing
-from adapters.backup import DEPLOYMENT_FILES
+from adapters.backup import copy_deployment_files
 from adapters.bootstrap import KEY_FILE, Settings, open_lifecycle, store_facts
 from adapters.secrets import create_secret_file
 from adapters.store_identity import cipher_key_id
@@ -54,13 +53,7 @@ def rekey(old: Settings, out: Path, database_url: str | None, now: datetime) -> 
         assert scheme is not None  # open_lifecycle recorded it
         key = AESCipher.create_key(num_bytes=32)
         create_secret_file(new.key_path, (key + "\n").encode())
-        for name in DEPLOYMENT_FILES:
-            if name != KEY_FILE and (old.data_dir / name).exists():
-                create_secret_file(out / name, (old.data_dir / name).read_bytes())
-        if old.ca_dir.is_dir():
-            shutil.copytree(old.ca_dir, new.ca_dir)
-        if old.master_key_path.exists() and old.master_key_path.parent == old.data_dir:
-            create_secret_file(new.master_key_path, old.master_key_path.read_bytes())
+        copy_deployment_files(old, out, leave_out=frozenset({KEY_FILE}))
         facts = store_facts(new)
         if facts.get("cipher_key_id") is not None:
             raise RuleViolation("rekey_target_not_empty", "the new database already holds a "
