@@ -1,4 +1,4 @@
-"""The ZORG-ID Smartcard domain: aggregates, events, rules R1-R13 and the application.
+"""The ZORG-ID Smartcard domain: aggregates, events, rules and the application.
 
-Imports only the standard library and `eventsourcing` (DESIGN.md section 2).
+Imports only the standard library and `eventsourcing` (docs/architecture.md, section 2).
 """

@@ -109,7 +109,7 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
 
 
 class CardLifecycle(Application[UUID]):
-    """The ZORG-ID Smartcard lifecycle (DESIGN.md section 3)."""
+    """The ZORG-ID Smartcard lifecycle (docs/architecture.md, sections 3 and 4)."""
 
     name = "CardLifecycle"
 

@@ -45,7 +45,7 @@ class PersonalIds:
 
 
 class DomainEvent(Aggregate.Event):
-    """Base of our events. Every event records who did it (DESIGN.md section 3).
+    """Base of our events. Every event records who did it (docs/architecture.md, section 3).
 
     ``class_version`` is explicit on every event class; a change of payload
     shape raises it and adds a static ``upcast_vN_vN+1`` (see BlankCardOrder.Placed).

@@ -1,7 +1,8 @@
 """Identity value objects: who a person or practice is in the UZI register.
 
 The string types are `str` subclasses that validate on construction, so they
-travel through JSON and the event store unchanged (DOMAIN.md section 2).
+travel through JSON and the event store unchanged. What the numbers are: the
+glossary in docs/architecture.md.
 """
 
 from __future__ import annotations

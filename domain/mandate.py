@@ -1,7 +1,8 @@
 """Mandate (mandaat): a care provider lets an employee act under their responsibility.
 
 R9: keyed on the mandatee's UZI number, not on a card, so it holds on any card
-that person holds, a replacement included. At most three years (DOMAIN.md section 3).
+that person holds, a replacement included. At most three years, as
+the LSP's own mandates.
 """
 
 from __future__ import annotations

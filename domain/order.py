@@ -20,7 +20,8 @@ MAX_CARDS_PER_ORDER = 500
 
 @dataclass(frozen=True)
 class Pricing:
-    """Prices in force, in integer euro cents, excluding VAT (DOMAIN.md section 1).
+    """Prices in force, in integer euro cents, excluding VAT: EUR 75.00 a card for
+    three years, EUR 6.95 shipping an order, 21% VAT by default, all configurable.
 
     Written into every order event, so replaying history never re-prices (R10)."""
 

@@ -1,1 +1,1 @@
-"""Read models: projections of the event store (DESIGN.md section 4)."""
+"""Read models: projections of the event store (docs/architecture.md, section 1)."""

@@ -1,1 +1,1 @@
-"""See DESIGN.md section 5."""
+"""The `zorgid` command line, thin over the application, the views and the adapters."""

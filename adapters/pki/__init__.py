@@ -1,1 +1,2 @@
-"""See DESIGN.md section 5."""
+"""X.509: the card CA (certificates in the UZI pass's shape, the CRL), and parsing and
+validating UZI pass certificates."""

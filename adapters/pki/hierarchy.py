@@ -1,4 +1,5 @@
-"""A PKI in the shape of the UZI TEST hierarchy (DOMAIN.md section 2), made with
+"""A PKI in the shape of the UZI TEST hierarchy (root > level-2 persons CA >
+issuing CAs per card type, Z and N), made with
 `cryptography`, for tests and demos:
 
     TEST Zorg CSP Root CA G3

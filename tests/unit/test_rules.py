@@ -1,5 +1,5 @@
 """Given events, when a command, then events or a refusal: one class per rule of
-DESIGN.md section 3. The same tests run on SQLite files and PostgreSQL in
+docs/architecture.md section 4. The same tests run on SQLite files and PostgreSQL in
 tests/integration/test_rules_on_stores.py."""
 
 from __future__ import annotations
