@@ -31,10 +31,12 @@ demo: setup
 # by the tests themselves).
 test: setup-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	ZORGID_TEST_POSTGRES=$$(scripts/ensure-postgres.sh) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 lint: setup-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: setup-test
 	@set -e; for script in scripts/bench_*.py; do \

@@ -13,6 +13,7 @@ The same seed and practice count always give the same events.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import itertools
@@ -27,7 +28,7 @@ from domain.application import CardLifecycle
 from domain.card import CardStatus, IssuedCertificate
 from domain.clock import ManualClock
 from domain.errors import DomainError
-from domain.identity import Actor, UziPass
+from domain.identity import Actor, CardType, RoleCode, Ura, UziNumber, UziPass
 
 DEMO_START = datetime(2022, 9, 1, 8, 0, tzinfo=UTC)
 DEMO_END = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -148,10 +149,10 @@ class DemoScenario:
         first = datetime(2022, 1, 3, tzinfo=UTC) if manager else datetime(2021, 1, 4, tzinfo=UTC)
         valid_from = first + timedelta(days=self.rng.randrange(200 if manager else 600))
         return UziPass(
-            uzi_number=str(next(self._uzi)),
-            card_type=card_type,
-            ura=ura,
-            role=role,
+            uzi_number=UziNumber(str(next(self._uzi))),
+            card_type=CardType.parse(card_type),
+            ura=Ura(ura),
+            role=RoleCode(role),
             given_name=self.rng.choice(GIVEN),
             surname=self.rng.choice(SURNAMES),
             not_before=valid_from,
@@ -248,7 +249,7 @@ class DemoScenario:
         self.summary.cards_shipped += quantity
         if then_create:
             for staff in p.employees:
-                self.at(self.later(1, 30), lambda s=staff: self.create(s))
+                self.at(self.later(1, 30), functools.partial(self.create, staff))
             if p.beheerder is not None and self.rng.random() < 0.5:
                 beheerder = p.beheerder
                 self.at(self.later(1, 30), lambda: self.refused(
@@ -289,7 +290,7 @@ class DemoScenario:
         rng, p = self.rng, staff.practice
         for provider in p.providers:
             if rng.random() < 0.6:
-                self.at(self.later(0.2, 10), lambda g=provider: self.mandate(p, g, staff))
+                self.at(self.later(0.2, 10), functools.partial(self.mandate, p, provider, staff))
         if rng.random() < 0.15 and len(self.practices) > 1:
             self.at(self.later(10, 300), lambda: self.guest_use(staff, card_id))
         if rng.random() < 0.08 and len(self.practices) > 1:

@@ -16,10 +16,10 @@ class BlankCardsView(View):
     tables = ("blank_cards",)
 
     def create(self, db: Database) -> None:
-        db["blank_cards"].create(
+        db.table("blank_cards").create(
             {"card_id": str, "serial": str, "ura": str, "order_id": str, "shipped_at": str,
              "used_at": str}, pk="card_id", if_not_exists=True)
-        db["blank_cards"].create_index(["ura", "used_at"], if_not_exists=True)
+        db.table("blank_cards").create_index(["ura", "used_at"], if_not_exists=True)
 
     def handlers(self) -> dict[str, Handler]:
         return {

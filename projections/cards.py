@@ -30,18 +30,18 @@ class CardsView(View):
     tables = ("cards", "card_links")
 
     def create(self, db: Database) -> None:
-        db["cards"].create(
+        db.table("cards").create(
             {"card_id": str, "serial": str, "shipped_to_ura": str, "status": str,
              "holder_uzi_number": str, "holder_name": str, "holder_ura": str,
              "activated_at": str, "expires_at": str, "suspension_reason": str,
              "revoked_at": str, "revocation_reason": str, "failed_attempts": int,
              "updated_at": str},
             pk="card_id", if_not_exists=True)
-        db["cards"].create_index(["holder_uzi_number"], if_not_exists=True)
-        db["cards"].create_index(["serial"], unique=True, if_not_exists=True)
-        db["card_links"].create({"card_id": str, "ura": str, "linked_at": str},
+        db.table("cards").create_index(["holder_uzi_number"], if_not_exists=True)
+        db.table("cards").create_index(["serial"], unique=True, if_not_exists=True)
+        db.table("card_links").create({"card_id": str, "ura": str, "linked_at": str},
                                 pk=("card_id", "ura"), if_not_exists=True)
-        db["card_links"].create_index(["ura"], if_not_exists=True)
+        db.table("card_links").create_index(["ura"], if_not_exists=True)
 
     def handlers(self) -> dict[str, Handler]:
         return {

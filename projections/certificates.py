@@ -21,12 +21,12 @@ class CertificatesView(View):
     tables = ("card_certificates",)
 
     def create(self, db: Database) -> None:
-        db["card_certificates"].create(
+        db.table("card_certificates").create(
             {"serial_number": str, "card_id": str, "slot": str, "not_after": str,
              "status": str, "since": str, "reason": str},
             pk="serial_number", if_not_exists=True)
-        db["card_certificates"].create_index(["card_id"], if_not_exists=True)
-        db["card_certificates"].create_index(["status", "not_after"], if_not_exists=True)
+        db.table("card_certificates").create_index(["card_id"], if_not_exists=True)
+        db.table("card_certificates").create_index(["status", "not_after"], if_not_exists=True)
 
     def handlers(self) -> dict[str, Handler]:
         return {

@@ -19,13 +19,13 @@ class ExpiryView(View):
     tables = ("expiry",)
 
     def create(self, db: Database) -> None:
-        db["expiry"].create(
+        db.table("expiry").create(
             {"card_id": str, "holder_uzi_number": str, "holder_name": str,
              "holder_ura": str, "expires_at": str, "remind_90_at": str, "remind_30_at": str,
              "remind_7_at": str},
             pk="card_id", if_not_exists=True)
-        db["expiry"].create_index(["expires_at"], if_not_exists=True)
-        db["expiry"].create_index(["holder_ura", "expires_at"], if_not_exists=True)
+        db.table("expiry").create_index(["expires_at"], if_not_exists=True)
+        db.table("expiry").create_index(["holder_ura", "expires_at"], if_not_exists=True)
 
     def handlers(self) -> dict[str, Handler]:
         return {

@@ -18,13 +18,13 @@ class GuestUsesView(View):
     tables = ("guest_uses",)
 
     def create(self, db: Database) -> None:
-        db["guest_uses"].create(
+        db.table("guest_uses").create(
             {"guest_use_id": str, "card_id": str, "host_ura": str, "starts_on": str,
              "ends_on": str, "ends_at": str, "granted_at": str, "granted_by": str,
              "ended_at": str, "end_reason": str},
             pk="guest_use_id", if_not_exists=True)
-        db["guest_uses"].create_index(["card_id"], if_not_exists=True)
-        db["guest_uses"].create_index(["host_ura", "ends_at"], if_not_exists=True)
+        db.table("guest_uses").create_index(["card_id"], if_not_exists=True)
+        db.table("guest_uses").create_index(["host_ura", "ends_at"], if_not_exists=True)
 
     def handlers(self) -> dict[str, Handler]:
         return {

@@ -22,24 +22,25 @@ class InvoicesView(View):
               "invoice_practices")
 
     def create(self, db: Database) -> None:
-        db["invoices"].create(
+        db.table("invoices").create(
             {"invoice_number": str, "order_id": str, "ura": str, "practice_name": str,
              "period": str, "issued_at": str, "net_cents": int, "vat_rate_bp": int,
              "vat_cents": int, "total_cents": int, "position": int},
             pk="invoice_number", if_not_exists=True)
-        db["invoices"].create_index(["order_id"], unique=True, if_not_exists=True)
-        db["invoices"].create_index(["period", "ura"], if_not_exists=True)
-        db["invoice_lines"].create(
+        db.table("invoices").create_index(["order_id"], unique=True, if_not_exists=True)
+        db.table("invoices").create_index(["period", "ura"], if_not_exists=True)
+        db.table("invoice_lines").create(
             {"invoice_number": str, "line_no": int, "description": str, "quantity": int,
              "unit_price_cents": int, "amount_cents": int},
             pk=("invoice_number", "line_no"), if_not_exists=True)
-        db["invoice_counters"].create({"year": int, "last_number": int}, pk="year",
+        db.table("invoice_counters").create({"year": int, "last_number": int}, pk="year",
                                       if_not_exists=True)
         # The view's own copies of what it needs, so it can be rebuilt on its own.
-        db["invoice_orders"].create(
+        db.table("invoice_orders").create(
             {"order_id": str, "ura": str, "quantity": int, "unit_price_cents": int,
              "shipping_cents": int, "vat_rate_bp": int}, pk="order_id", if_not_exists=True)
-        db["invoice_practices"].create({"ura": str, "name": str}, pk="ura", if_not_exists=True)
+        db.table("invoice_practices").create({"ura": str, "name": str}, pk="ura",
+                                             if_not_exists=True)
 
     def handlers(self) -> dict[str, Handler]:
         return {

@@ -17,11 +17,11 @@ class JobsView(View):
     tables = ("personalisation_jobs",)
 
     def create(self, db: Database) -> None:
-        db["personalisation_jobs"].create(
+        db.table("personalisation_jobs").create(
             {"job_id": str, "card_id": str, "holder_uzi_number": str, "started_at": str,
              "status": str, "step": str, "updated_at": str},
             pk="job_id", if_not_exists=True)
-        db["personalisation_jobs"].create_index(["card_id"], if_not_exists=True)
+        db.table("personalisation_jobs").create_index(["card_id"], if_not_exists=True)
 
     def handlers(self) -> dict[str, Handler]:
         return {

@@ -20,13 +20,13 @@ class MandatesView(View):
     tables = ("mandates",)
 
     def create(self, db: Database) -> None:
-        db["mandates"].create(
+        db.table("mandates").create(
             {"mandate_id": str, "practice_ura": str, "grantor_uzi_number": str,
              "grantor_name": str, "grantor_role": str, "mandatee_uzi_number": str,
              "valid_from": str, "valid_until": str, "revoked_at": str, "revocation_reason": str},
             pk="mandate_id", if_not_exists=True)
-        db["mandates"].create_index(["mandatee_uzi_number"], if_not_exists=True)
-        db["mandates"].create_index(["practice_ura"], if_not_exists=True)
+        db.table("mandates").create_index(["mandatee_uzi_number"], if_not_exists=True)
+        db.table("mandates").create_index(["practice_ura"], if_not_exists=True)
 
     def handlers(self) -> dict[str, Handler]:
         return {

@@ -17,13 +17,13 @@ class OrdersView(View):
     tables = ("orders",)
 
     def create(self, db: Database) -> None:
-        db["orders"].create(
+        db.table("orders").create(
             {"order_id": str, "ura": str, "quantity": int, "unit_price_cents": int,
              "shipping_cents": int, "vat_rate_bp": int, "total_cents": int,
              "idempotency_key": str, "status": str, "placed_at": str, "shipped_at": str,
              "cancelled_at": str, "card_serials": str},
             pk="order_id", if_not_exists=True)
-        db["orders"].create_index(["ura", "placed_at"], if_not_exists=True)
+        db.table("orders").create_index(["ura", "placed_at"], if_not_exists=True)
 
     def handlers(self) -> dict[str, Handler]:
         return {

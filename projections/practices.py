@@ -16,14 +16,14 @@ class PracticesView(View):
     tables = ("practices", "practice_managers")
 
     def create(self, db: Database) -> None:
-        db["practices"].create(
+        db.table("practices").create(
             {"ura": str, "practice_id": str, "name": str, "kind": str, "registered_at": str},
             pk="ura", if_not_exists=True)
-        db["practices"].create_index(["practice_id"], unique=True, if_not_exists=True)
-        db["practice_managers"].create(
+        db.table("practices").create_index(["practice_id"], unique=True, if_not_exists=True)
+        db.table("practice_managers").create(
             {"ura": str, "uzi_number": str, "name": str, "role": str, "since": str},
             pk=("ura", "uzi_number"), if_not_exists=True)
-        db["practice_managers"].create_index(["uzi_number"], if_not_exists=True)
+        db.table("practice_managers").create_index(["uzi_number"], if_not_exists=True)
 
     def handlers(self) -> dict[str, Handler]:
         return {

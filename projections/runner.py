@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlite_utils import Database
 
+from domain.application import CardLifecycle
 from domain.errors import DomainError
 from projections.base import Handler, View
 from projections.blank_cards import BlankCardsView
@@ -64,7 +65,7 @@ class EventSource(Protocol):
 class ApplicationSource:
     """Reads a CardLifecycle's notification log in pages."""
 
-    app: Any
+    app: CardLifecycle
 
     def select(self, after: int, limit: int) -> Sequence[Any]:
         return self.app.recorder.select_notifications(after, limit, inclusive_of_start=False)
@@ -148,7 +149,7 @@ class Projector:
 
     def _create_tables(self) -> None:
         db = self.db
-        db["projection_tracking"].create({"view": str, "position": int}, pk="view",
+        db.table("projection_tracking").create({"view": str, "position": int}, pk="view",
                                          if_not_exists=True)
         for view in self.views:
             view.create(db)

@@ -217,7 +217,7 @@ def personalise(data_dir: Path, reader: str, uzi_cert: Path, pin_fd: int | None,
     try:
         practice = app.get_practice(holder.ura)
 
-        def issue(h: UziPass, auth_public, sign_public, not_before, not_after):  # type: ignore[no-untyped-def]
+        def issue(h: UziPass, auth_public, sign_public, not_before, not_after):
             return authority.issue(Holder.of(h, practice.name), auth_public, sign_public,
                                    not_before, not_after)
 

@@ -16,7 +16,7 @@ from adapters.kafka.schema import write_schemas
 from projections.runner import Projector
 
 
-def bootstrap_option(f):  # type: ignore[no-untyped-def]
+def bootstrap_option(f):
     f = click.option("--connect-attempts", type=click.IntRange(min=1),
                      default=connection.CONNECT_ATTEMPTS, show_default=True,
                      help="Tries to reach the broker, with backoff, before giving up.")(f)

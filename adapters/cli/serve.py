@@ -45,6 +45,7 @@ def serve(data_dir: Path, host: str, port: int, dev: bool, allow_plaintext: bool
                 "the first event, or pass --allow-plaintext for a store that is meant to be so")
         click.echo("WARNING: serving a store WITHOUT ENCRYPTION: names and UZI numbers are "
                    "stored in the clear (--allow-plaintext)", err=True)
+    workshop: CardWorkshop | None
     if dev:  # a demo card CA, so the CRL and remote personalisation work in the demo too
         from domain.clock import SystemClock
 
@@ -60,7 +61,7 @@ def serve(data_dir: Path, host: str, port: int, dev: bool, allow_plaintext: bool
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
-def _demo_data(settings) -> None:  # type: ignore[no-untyped-def]
+def _demo_data(settings) -> None:
     """Demo data on first start: the demo history of 50 practices."""
     from adapters.bootstrap import init_data_dir, open_lifecycle
     from adapters.demo import DEMO_START, DemoScenario

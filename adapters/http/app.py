@@ -293,7 +293,7 @@ async def person(caller: Annotated[Principal, Depends(authenticated)]) -> Princi
     return caller
 
 
-def service_role(*roles: str):  # type: ignore[no-untyped-def]
+def service_role(*roles: str):
     async def check(caller: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if caller.kind != "service" or caller.role not in roles:
             raise NotAllowed("service_token_required",

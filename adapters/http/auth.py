@@ -74,7 +74,7 @@ class AuthSettings:
 
 
 def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,
-                 revoked_card_certificate: callable) -> Principal:  # type: ignore[valid-type]
+                 revoked_card_certificate: Callable[[str], bool]) -> Principal:
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         role = tokens.role_of(authorization[7:].strip())

@@ -19,10 +19,10 @@ import typing
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from domain.base import event_type, natural_id
+from domain.base import DomainEvent, event_type, natural_id
 from domain.card import Card
 from domain.mandate import Mandate
 from domain.order import BlankCardOrder
@@ -46,14 +46,14 @@ ACTOR_KEPT = ("kind", "role", "card_type", "ura")
 
 
 @functools.cache
-def event_classes() -> dict[str, type]:
+def event_classes() -> dict[str, type[DomainEvent]]:
     """Every published event type, by its short type name (Card.Revoked)."""
-    found: dict[str, type] = {}
+    found: dict[str, type[DomainEvent]] = {}
     for aggregate in AGGREGATES:
         for value in vars(aggregate).values():
             topic = getattr(value, "TOPIC", None)
             if isinstance(value, type) and topic and topic != aggregate.TOPIC:
-                found[event_type(topic)] = value
+                found[event_type(topic)] = cast(type[DomainEvent], value)
     return found
 
 
@@ -84,7 +84,8 @@ def to_message(position: int, topic: str, event: Any, personal_data: bool) -> Me
     kind = event_type(topic)
     if not personal_data and kind.startswith("Person."):
         return None
-    payload = {name: jsonable(getattr(event, name)) for name in payload_fields(type(event))}
+    cls: type = type(event)
+    payload = {name: jsonable(getattr(event, name)) for name in payload_fields(cls)}
     actor = dict(getattr(event, "actor", {}))
     if not personal_data:
         for name in PERSONAL_FIELDS.get(kind, ()):

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPublicKeyTypes
 
 from adapters.pki.certificates import (
     Holder,
@@ -159,7 +160,8 @@ class CardCA:
         builder = x509.CertificateRevocationListBuilder().issuer_name(self.certificate.subject)\
             .last_update(now).next_update(now + next_update)\
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                self.certificate.public_key()), critical=False)\
+                cast(CertificateIssuerPublicKeyTypes, self.certificate.public_key())),
+                critical=False)\
             .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), critical=False)
         for entry in entries:
             reason = x509.ReasonFlags.certificate_hold if entry.on_hold else entry.reason

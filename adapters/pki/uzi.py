@@ -11,9 +11,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from itertools import pairwise
+from typing import cast
 
 from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPublicKeyTypes
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from domain.errors import InvalidValue
@@ -94,9 +96,11 @@ class UziIdentity:
                 RoleCode(role), Agb(agb))
 
     def to_pass(self, revoked: bool = False, zorgid_card: bool = False) -> UziPass:
-        return UziPass(uzi_number=self.uzi_number, card_type=self.card_type, ura=self.ura,
-                       role=self.role, given_name=self.given_name, surname=self.surname,
-                       not_before=self.not_before, not_after=self.not_after, agb=self.agb,
+        return UziPass(uzi_number=UziNumber(self.uzi_number),
+                       card_type=CardType.parse(self.card_type), ura=Ura(self.ura),
+                       role=RoleCode(self.role), given_name=self.given_name,
+                       surname=self.surname, not_before=self.not_before,
+                       not_after=self.not_after, agb=Agb(self.agb),
                        revoked=revoked, certificate_serial=self.serial_number,
                        zorgid_card=zorgid_card)
 
@@ -114,8 +118,7 @@ def _subject(certificate: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
 
 def identity_of(certificate: x509.Certificate) -> UziIdentity:
     try:
-        san = certificate.extensions.get_extension_for_oid(
-            ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         raise InvalidValue("no_uzi_identity", "the certificate has no subjectAltName") from None
     values = [n.value for n in san if isinstance(n, x509.OtherName)
@@ -224,7 +227,8 @@ class UziValidator:
         cards are checked against the store instead)."""
         listed = current = False
         for crl in self.crls:
-            if crl.issuer != issuer.subject or not crl.is_signature_valid(issuer.public_key()):
+            if crl.issuer != issuer.subject or not crl.is_signature_valid(
+                    cast(CertificateIssuerPublicKeyTypes, issuer.public_key())):
                 continue
             listed = True
             entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)

@@ -66,7 +66,7 @@ class PivError(Exception):
     """The card's answer does not make sense as PIV (malformed, unexpected)."""
 
 
-def block_cipher(algorithm: KeyAlgorithm, key: bytes) -> Cipher:  # type: ignore[type-arg]
+def block_cipher(algorithm: KeyAlgorithm, key: bytes) -> Cipher:
     if len(key) != algorithm.key_length:
         raise ValueError(f"a {algorithm.name} management key has {algorithm.key_length} bytes")
     if algorithm is KeyAlgorithm.TDES:
