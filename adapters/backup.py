@@ -30,16 +30,10 @@ from datetime import datetime
 from pathlib import Path
 
 from adapters.audit import seal as sealing
-from adapters.bootstrap import (
-    EVENTS_FILE,
-    JOB_SECRET_FILE,
-    KEY_FILE,
-    PERSONAL_IDS_FILE,
-    Settings,
-    open_lifecycle,
-)
+from adapters.bootstrap import JOB_SECRET_FILE, open_lifecycle
 from adapters.http.tokens import TOKENS_FILE
 from adapters.secrets import create_secret_file
+from adapters.settings import EVENTS_FILE, KEY_FILE, PERSONAL_IDS_FILE, Settings
 from domain.errors import DomainError, RuleViolation
 from projections.runner import ApplicationSource, build_fresh, private_database_file
 

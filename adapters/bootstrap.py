@@ -1,41 +1,30 @@
 """The composition root: the one place that turns settings into concrete adapters.
 
-Settings come from the command line or the environment:
-
-- ``ZORGID_DATA_DIR`` (default ``./data``): the SQLite event store
-  ``events.sqlite3`` and the cipher key file ``cipher.key`` live here.
-- ``ZORGID_DATABASE_URL=postgresql://user:pw@host:port/db[?schema=s]``: store the
-  events in PostgreSQL instead.
-- ``ZORGID_CIPHER_KEY``: the AES key (base64) instead of the key file.
-- ``ZORGID_CARD_PRICE_CENTS``, ``ZORGID_SHIPPING_CENTS``, ``ZORGID_VAT_RATE_BP``: prices.
-- ``ZORGID_MANAGERS_HOLD_NO_CARD`` (default ``true``): rule R12.
-- ``ZORGID_CA_PASSPHRASE``: opens the card CA's key (``ca/card-ca.key`` in the data dir).
-- ``ZORGID_CARD_CA_OID``: the CA OID in our cards' UZI identity.
-- ``ZORGID_PIV_MASTER_KEY_FILE`` (default ``piv-master.key`` in the data dir): the secret
-  the cards' management keys are derived from.
-- ``ZORGID_UZI_TRUST`` (default ``uzi-trust.pem`` in the data dir), ``ZORGID_UZI_CRLS``
-  (comma-separated files) and ``ZORGID_UZI_CA_OIDS`` (``N=oid,Z=oid``, besides the
-  production ones): how UZI pass certificates are validated.
+`adapters/settings.py` reads the settings (the README's table lists them); this module
+opens the store and the views, binds the store's key, and builds the card CA, the job
+secret and the login checker from them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
 
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import InternalError, OperationalError
 from sqlite_utils import Database
 
-from adapters.pki.ca import DEFAULT_CA_OID as DEFAULT_CARD_CA_OID
 from adapters.secrets import create_secret_file, ensure_hex_secret, read_hex_secret
+from adapters.settings import (
+    ConfigurationError,
+    Settings,
+    postgres_env,
+)
 from adapters.store_identity import (
     NO_KEY,
     UUID5,
@@ -45,135 +34,10 @@ from adapters.store_identity import (
     cipher_key_id,
     key_id,
 )
-from domain.application import CardLifecycle, Policy
+from domain.application import CardLifecycle
 from domain.base import PersonalIds
 from domain.clock import Clock
-from domain.errors import DomainError
-from domain.order import Pricing
 from projections.runner import open_views, prepare_wal_file
-
-EVENTS_FILE = "events.sqlite3"
-VIEWS_FILE = "views.sqlite3"
-KEY_FILE = "cipher.key"
-PERSONAL_IDS_FILE = "personal-ids.key"
-DEFAULT_DATA_DIR = "./data"
-
-
-class ConfigurationError(DomainError):
-    def __init__(self, message: str, code: str = "configuration_error") -> None:
-        super().__init__(code, message)
-
-
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path = Path(DEFAULT_DATA_DIR)
-    database_url: str | None = None
-    cipher_key: str | None = field(default=None, repr=False)
-    pricing: Pricing = field(default_factory=Pricing)
-    policy: Policy = field(default_factory=Policy)
-
-    @classmethod
-    def from_env(
-        cls, data_dir: str | Path | None = None, environ: Mapping[str, str] | None = None
-    ) -> Settings:
-        env = os.environ if environ is None else environ
-        directory = Path(data_dir or env.get("ZORGID_DATA_DIR") or DEFAULT_DATA_DIR)
-        try:
-            pricing = Pricing(
-                unit_price_cents=int(env.get("ZORGID_CARD_PRICE_CENTS", "7500")),
-                shipping_cents=int(env.get("ZORGID_SHIPPING_CENTS", "695")),
-                vat_rate_bp=int(env.get("ZORGID_VAT_RATE_BP", "2100")),
-            )
-        except ValueError:
-            raise ConfigurationError(
-                "ZORGID_CARD_PRICE_CENTS, ZORGID_SHIPPING_CENTS and ZORGID_VAT_RATE_BP "
-                "must be whole numbers"
-            ) from None
-        exclusive = env.get("ZORGID_MANAGERS_HOLD_NO_CARD", "true").strip().lower()
-        if exclusive not in ("true", "false", "1", "0", "yes", "no"):
-            raise ConfigurationError("ZORGID_MANAGERS_HOLD_NO_CARD must be true or false")
-        return cls(
-            data_dir=directory,
-            database_url=env.get("ZORGID_DATABASE_URL") or None,
-            cipher_key=env.get("ZORGID_CIPHER_KEY") or None,
-            pricing=pricing,
-            policy=Policy(managers_hold_no_card=exclusive in ("true", "1", "yes")),
-        )
-
-    @property
-    def events_path(self) -> Path:
-        return self.data_dir / EVENTS_FILE
-
-    @property
-    def ca_dir(self) -> Path:
-        return self.data_dir / "ca"
-
-    @property
-    def master_key_path(self) -> Path:
-        return Path(os.environ.get("ZORGID_PIV_MASTER_KEY_FILE")
-                    or self.data_dir / "piv-master.key")
-
-    @property
-    def views_path(self) -> Path:
-        return self.data_dir / VIEWS_FILE
-
-    @property
-    def key_path(self) -> Path:
-        return self.data_dir / KEY_FILE
-
-    @property
-    def personal_ids_path(self) -> Path:
-        return self.data_dir / PERSONAL_IDS_FILE
-
-    def resolved_cipher_key(self) -> str | None:
-        if self.cipher_key:
-            return self.cipher_key
-        if self.key_path.exists():
-            key = self.key_path.read_text().strip()
-            if not key:
-                raise ConfigurationError(f"{self.key_path} is empty; restore the deployment's "
-                                         "cipher key from its backup")
-            return key
-        return None
-
-    def store_env(self) -> dict[str, str]:
-        """The eventsourcing library's settings for the configured store."""
-        if self.database_url:
-            env = postgres_env(self.database_url)
-        else:
-            env = {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(self.events_path),
-                "SQLITE_LOCK_TIMEOUT": "30",
-            }
-        key = self.resolved_cipher_key()
-        if key:
-            # Personal data at rest: the library encrypts each event's state with
-            # AES-GCM. Naming the topic avoids its pycryptodome default.
-            env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
-            env["CIPHER_KEY"] = key
-        return env
-
-
-def postgres_env(url: str) -> dict[str, str]:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("postgresql", "postgres") or not parsed.path.strip("/"):
-        raise ConfigurationError(
-            "ZORGID_DATABASE_URL must look like postgresql://user@host:5432/database"
-        )
-    env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": unquote(parsed.path.strip("/")),
-        "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
-        "POSTGRES_PORT": str(parsed.port or 5432),
-        "POSTGRES_USER": unquote(parsed.username or "postgres"),
-        "POSTGRES_PASSWORD": unquote(parsed.password or ""),
-        "POSTGRES_CONNECT_TIMEOUT": "10",
-    }
-    schema = parse_qs(parsed.query).get("schema")
-    if schema:
-        env["POSTGRES_SCHEMA"] = schema[0]
-    return env
 
 
 def open_lifecycle(settings: Settings, clock: Clock | None = None) -> CardLifecycle:
@@ -369,20 +233,8 @@ def job_secret(settings: Settings) -> bytes:
     return ensure_hex_secret(settings.data_dir / JOB_SECRET_FILE)
 
 
-def configured_ca_passphrase() -> str | None:
-    """``ZORGID_CA_PASSPHRASE``, else the systemd credential ``ca-passphrase`` (a unit's
-    ``LoadCredential=``), which keeps the passphrase out of the environment."""
-    value = os.environ.get("ZORGID_CA_PASSPHRASE")
-    if value:
-        return value
-    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
-    if credentials and (Path(credentials) / "ca-passphrase").is_file():
-        return (Path(credentials) / "ca-passphrase").read_text().rstrip("\n") or None
-    return None
-
-
-def ca_passphrase() -> bytes:
-    value = configured_ca_passphrase()
+def ca_passphrase(settings: Settings) -> bytes:
+    value = settings.ca_passphrase
     if not value:
         raise ConfigurationError("set ZORGID_CA_PASSPHRASE to open the card CA's key")
     return value.encode()
@@ -408,13 +260,13 @@ class CardWorkshop:
         the master secret when there is one; None when this server holds no card CA."""
         from adapters.pki.ca import KEY_FILE
 
-        if not configured_ca_passphrase() or \
+        if not settings.ca_passphrase or \
                 not (settings.ca_dir / KEY_FILE).exists():
             return None
         if (settings.ca_dir / DEMO_MARKER).exists():
             raise ConfigurationError(f"the card CA in {settings.ca_dir} was made for a demo "
                                      "(its passphrase is public); it serves --dev only")
-        return cls._load(settings, ca_passphrase(), ca_oid)
+        return cls._load(settings, ca_passphrase(settings), ca_oid)
 
     @classmethod
     def for_demo(cls, settings: Settings, now: Any) -> CardWorkshop:
@@ -423,7 +275,7 @@ class CardWorkshop:
         real cards."""
         from adapters.pki.ca import KEY_FILE, CardCA
 
-        passphrase = os.environ.get("ZORGID_CA_PASSPHRASE", "").encode() or DEMO_CA_PASSPHRASE
+        passphrase = (settings.ca_passphrase or "").encode() or DEMO_CA_PASSPHRASE
         if not (settings.ca_dir / KEY_FILE).exists():
             CardCA.create(settings.ca_dir, passphrase, now)
             (settings.ca_dir / DEMO_MARKER).write_text("made by zorgid serve --dev\n")
@@ -434,7 +286,7 @@ class CardWorkshop:
     def _load(cls, settings: Settings, passphrase: bytes, ca_oid: str | None) -> CardWorkshop:
         from adapters.pki.ca import CardCA
 
-        ca_oid = ca_oid or os.environ.get("ZORGID_CARD_CA_OID", DEFAULT_CARD_CA_OID)
+        ca_oid = ca_oid or settings.card_ca_oid
         authority = CardCA.load(settings.ca_dir, passphrase, ca_oid)
         secret = read_master_secret(settings) if settings.master_key_path.exists() else None
         return cls(authority, secret)
@@ -498,32 +350,29 @@ class CardWorkshop:
                      .public_bytes(serialization.Encoding.DER))
 
 
-def client_certificate_checker(card_ca: Any | None, card_ca_oid: str,
+def client_certificate_checker(settings: Settings, card_ca: Any | None, card_ca_oid: str,
                                extra_anchors: list[Any] | None = None) -> CertificateChecker:
     """The validator for people's client certificates: the UZI CAs of
     ``ZORGID_TRUST_ANCHORS`` (and any given), our card CA, ``ZORGID_UZI_CRLS``,
     production CA OIDs plus ``ZORGID_UZI_CA_OIDS`` and our own for card type N."""
     from cryptography import x509
 
-    from adapters.pki.uzi import PRODUCTION_CA_OIDS, UziValidator
+    from adapters.pki.uzi import UziValidator
 
     anchors = list(extra_anchors or [])
     intermediates: list[Any] = []
-    bundle = os.environ.get("ZORGID_TRUST_ANCHORS")
+    bundle = settings.trust_anchors_file
     if bundle:
         # Roots (self-signed) are trust anchors; the CA certificates under them in the
         # bundle complete chains, since a TLS proxy forwards the client's leaf only.
-        for certificate in x509.load_pem_x509_certificates(Path(bundle).read_bytes()):
+        for certificate in x509.load_pem_x509_certificates(bundle.read_bytes()):
             self_signed = certificate.issuer == certificate.subject
             (anchors if self_signed else intermediates).append(certificate)
     if card_ca is not None:
         anchors.append(card_ca)
-    mapping: dict[str, set[str]] = {k: {v} for k, v in PRODUCTION_CA_OIDS.items()}
-    for item in filter(None, os.environ.get("ZORGID_UZI_CA_OIDS", "").split(",")):
-        card_type, _, oid = item.strip().partition("=")
-        mapping.setdefault(card_type.upper(), set()).add(oid)
+    mapping = uzi_ca_oids(settings)
     mapping["N"].add(card_ca_oid)
-    crl_files = [Path(p) for p in filter(None, os.environ.get("ZORGID_UZI_CRLS", "").split(","))]
+    crl_files = list(settings.uzi_crl_files)
 
     def read_crls() -> list[Any]:
         lists = []
@@ -536,6 +385,16 @@ def client_certificate_checker(card_ca: Any | None, card_ca_oid: str,
     validator = UziValidator(anchors, intermediates, read_crls(), mapping, ("Z", "N"),
                              card_ca=card_ca, card_ca_oid=card_ca_oid if card_ca else None)
     return CertificateChecker(validator, crl_files, read_crls)
+
+
+def uzi_ca_oids(settings: Settings) -> dict[str, set[str]]:
+    """The CA OIDs accepted per card type: production's, and the configured extra ones."""
+    from adapters.pki.uzi import PRODUCTION_CA_OIDS
+
+    mapping: dict[str, set[str]] = {k: {v} for k, v in PRODUCTION_CA_OIDS.items()}
+    for card_type, oid in settings.uzi_ca_oids:
+        mapping.setdefault(card_type, set()).add(oid)
+    return mapping
 
 
 class CertificateChecker:

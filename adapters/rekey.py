@@ -20,8 +20,9 @@ from eventsourcing.cryptography import AESCipher
 
 from adapters.audit import seal as sealing
 from adapters.backup import copy_deployment_files
-from adapters.bootstrap import KEY_FILE, Settings, open_lifecycle, store_facts
+from adapters.bootstrap import open_lifecycle, store_facts
 from adapters.secrets import create_secret_file
+from adapters.settings import KEY_FILE, Settings
 from adapters.store_identity import cipher_key_id
 from domain.application import CardLifecycle
 from domain.errors import RuleViolation

@@ -19,12 +19,13 @@ from adapters.bootstrap import (
     open_lifecycle,
     open_views_db,
     read_master_secret,
+    uzi_ca_oids,
 )
 from adapters.cli.options import Stopper, data_dir_option, settings_for
 from adapters.cli.uzi import load_certificates, load_crls
-from adapters.pki.ca import DEFAULT_CA_OID, CardCA, crl_entries_of
+from adapters.pki.ca import CardCA, crl_entries_of
 from adapters.pki.certificates import Holder
-from adapters.pki.uzi import PRODUCTION_CA_OIDS, UziValidator
+from adapters.pki.uzi import UziValidator
 from adapters.secrets import create_secret_file
 from domain.clock import SystemClock
 from domain.errors import DomainError, InvalidValue, RuleViolation
@@ -35,8 +36,7 @@ from projections.runner import ApplicationSource, Projector
 
 def card_ca(data_dir: Path) -> CardCA:
     settings = settings_for(data_dir)
-    return CardCA.load(settings.ca_dir, ca_passphrase(),
-                       os.environ.get("ZORGID_CARD_CA_OID", DEFAULT_CA_OID))
+    return CardCA.load(settings.ca_dir, ca_passphrase(settings), settings.card_ca_oid)
 
 
 @click.group()
@@ -63,7 +63,7 @@ def ca_init(data_dir: Path) -> None:
     if (settings.ca_dir / "card-ca.key").exists():
         click.echo(f"card CA already in {settings.ca_dir}; kept")
     else:
-        CardCA.create(settings.ca_dir, ca_passphrase(), SystemClock().now())
+        CardCA.create(settings.ca_dir, ca_passphrase(settings), SystemClock().now())
         click.echo(f"card CA created in {settings.ca_dir}")
     if create_master_secret(settings.master_key_path):
         click.echo(f"master secret created at {settings.master_key_path} (mode 0600)")
@@ -142,17 +142,13 @@ def _write_crl(authority: CardCA, rows: list[dict[str, str]], now: datetime,
 
 def uzi_validator(data_dir: Path) -> UziValidator:
     settings = settings_for(data_dir)
-    trust = Path(os.environ.get("ZORGID_UZI_TRUST") or settings.data_dir / "uzi-trust.pem")
+    trust = settings.uzi_trust_path
     if not trust.exists():
         raise RuleViolation("uzi_trust_not_configured",
                             f"no UZI trust anchors at {trust}; install the UZI root "
                             "certificates there or set ZORGID_UZI_TRUST")
-    mapping: dict[str, set[str]] = {k: {v} for k, v in PRODUCTION_CA_OIDS.items()}
-    for item in filter(None, os.environ.get("ZORGID_UZI_CA_OIDS", "").split(",")):
-        card_type, _, oid = item.strip().partition("=")
-        mapping.setdefault(card_type.upper(), set()).add(oid)
-    crls = tuple(Path(p) for p in filter(None, os.environ.get("ZORGID_UZI_CRLS", "").split(",")))
-    return UziValidator(load_certificates(trust), (), load_crls(crls), mapping, ("N",))
+    return UziValidator(load_certificates(trust), (), load_crls(settings.uzi_crl_files),
+                        uzi_ca_oids(settings), ("N",))
 
 
 def read_secrets(pin_fd: int | None) -> tuple[str, str]:

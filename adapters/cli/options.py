@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from adapters.bootstrap import DEFAULT_DATA_DIR, Settings
+from adapters.settings import DEFAULT_DATA_DIR, Settings
 
 
 def data_dir_option(f: Callable[..., Any]) -> Callable[..., Any]:

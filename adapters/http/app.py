@@ -22,10 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.bootstrap import (
-    DEFAULT_CARD_CA_OID,
     CardWorkshop,
-    ConfigurationError,
-    Settings,
     client_certificate_checker,
     job_secret,
     open_lifecycle,
@@ -33,6 +30,7 @@ from adapters.bootstrap import (
 from adapters.http.auth import AuthSettings, Principal, Unauthenticated, authenticate
 from adapters.http.limits import BodyGate
 from adapters.http.tokens import TOKENS_FILE, TokenStore
+from adapters.settings import DEFAULT_CARD_CA_OID, ConfigurationError, Settings
 from domain.clock import Clock, SystemClock
 from domain.errors import (
     ConcurrencyConflict,
@@ -201,8 +199,9 @@ def create_app(settings: Settings, clock: Clock | None = None,
     api.state.settings = settings
     api.state.views = Views(lifecycle, settings.views_path)
     api.state.tokens = TokenStore(settings.data_dir / TOKENS_FILE)
-    api.state.auth = AuthSettings.from_env(
-        client_certificate_checker(card_ca, card_ca_oid, extra_anchors))
+    api.state.auth = AuthSettings.of(
+        settings.client_cert_header, settings.trusted_proxies,
+        client_certificate_checker(settings, card_ca, card_ca_oid, extra_anchors))
     api.state.workshop = workshop
     api.state.dev = dev
     api.state.job_secret = job_secret(settings)

@@ -4,7 +4,6 @@ forwarded by a trusted TLS proxy, or a service from its bearer token."""
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,12 +64,11 @@ class AuthSettings:
         return found
 
     @classmethod
-    def from_env(cls, check: Callable[..., Any]) -> AuthSettings:
-        proxies = frozenset(p.strip() for p in os.environ.get(
-            "ZORGID_TRUSTED_PROXIES", "127.0.0.1").split(",") if p.strip())
+    def of(cls, header: str, trusted_proxies: frozenset[str],
+           check: Callable[..., Any]) -> AuthSettings:
         generation = getattr(check, "generation", lambda: None)
-        return cls(os.environ.get("ZORGID_CLIENT_CERT_HEADER", "X-SSL-Client-Cert"), proxies,
-                   check, generation=generation, seen_generation=generation())
+        return cls(header, trusted_proxies, check, generation=generation,
+                   seen_generation=generation())
 
 
 def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,

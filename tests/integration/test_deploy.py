@@ -67,9 +67,23 @@ def test_every_command_line_is_one_the_cli_accepts(unit, monkeypatch):
 
 
 def test_the_ca_passphrase_comes_from_a_systemd_credential(tmp_path, monkeypatch):
-    from adapters.bootstrap import ca_passphrase
+    from adapters.bootstrap import Settings, ca_passphrase
 
     (tmp_path / "ca-passphrase").write_text("from the credential\n")
-    monkeypatch.delenv("ZORGID_CA_PASSPHRASE", raising=False)
-    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
-    assert ca_passphrase() == b"from the credential"
+    settings = Settings.from_env(tmp_path, {"CREDENTIALS_DIRECTORY": str(tmp_path)})
+    assert ca_passphrase(settings) == b"from the credential"
+
+
+def test_every_setting_in_the_readme_is_read_by_settings_and_nothing_else_reads_the_environment():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("### Settings"):readme.index("## Running it in production")]
+    names = set(re.findall(r"`(ZORGID_[A-Z_]+)`", table))
+    source = (ROOT / "adapters" / "settings.py").read_text()
+    missing = {name for name in names if name not in source}
+    assert missing <= {"ZORGID_KAFKA_BOOTSTRAP"}  # --bootstrap's envvar, declared by click
+    readers = [str(path.relative_to(ROOT)) for path in (ROOT / "adapters").rglob("*.py")
+               if path.name != "settings.py" and re.search(r"os\.environ|getenv",
+                                                           path.read_text())]
+    assert readers == []

@@ -28,13 +28,13 @@ def header(issued) -> dict[str, str]:
 
 
 def make_api(data_dir, pki: UziTestHierarchy, monkeypatch: pytest.MonkeyPatch,
-             workshop=None):
+             workshop=None, **settings_given):
     """The API on a fresh store (or the one in `data_dir`), trusting the test UZI
     hierarchy and, with a workshop, our card CA, behind the test client as its 'TLS
     proxy'."""
-    monkeypatch.setenv("ZORGID_TRUSTED_PROXIES", "testclient")
-    monkeypatch.setenv("ZORGID_UZI_CA_OIDS", f"N={TEST_CA_OIDS['N']},Z={TEST_CA_OIDS['Z']}")
-    settings = Settings(data_dir=data_dir)
+    settings = Settings(data_dir=data_dir, trusted_proxies=frozenset({"testclient"}),
+                        uzi_ca_oids=(("N", TEST_CA_OIDS["N"]), ("Z", TEST_CA_OIDS["Z"])),
+                        **settings_given)
     init_data_dir(settings)
     return create_app(settings, workshop=workshop, extra_anchors=[pki.root])
 

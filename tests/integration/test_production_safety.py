@@ -95,8 +95,8 @@ class TestARevokedUziPassEndsAtOnce:
                 file.write_bytes(crl.public_bytes(serialization.Encoding.DER))
 
         publish()
-        monkeypatch.setenv("ZORGID_UZI_CRLS", ",".join(map(str, files)))
-        client = TestClient(make_api(tmp_path / "data", pki, monkeypatch))
+        client = TestClient(make_api(tmp_path / "data", pki, monkeypatch,
+                                     uzi_crl_files=tuple(files)))
         assert client.get("/v1/me", headers=header(issued)).status_code == 200
         pki.revoke(issued, now - dt.timedelta(minutes=1))
         publish()  # the fetch job brings the new list

@@ -244,7 +244,7 @@ def test_the_login_checker_reads_the_uzi_crls_again_when_they_change(pki, tmp_pa
                                                                       monkeypatch):
     from cryptography.hazmat.primitives import serialization
 
-    from adapters.bootstrap import client_certificate_checker
+    from adapters.bootstrap import Settings, client_certificate_checker
     from adapters.pki.hierarchy import TEST_CA_OIDS as OIDS
 
     now = dt.datetime.now(dt.UTC)
@@ -256,10 +256,9 @@ def test_the_login_checker_reads_the_uzi_crls_again_when_they_change(pki, tmp_pa
             file.write_bytes(crl.public_bytes(encoding))
 
     publish(serialization.Encoding.DER)
-    monkeypatch.setenv("ZORGID_UZI_CRLS", ",".join(map(str, files)))
-    monkeypatch.setenv("ZORGID_UZI_CA_OIDS", f"N={OIDS['N']},Z={OIDS['Z']}")
-    monkeypatch.delenv("ZORGID_TRUST_ANCHORS", raising=False)
-    check = client_certificate_checker(None, "2.999.528.1.3", [pki.root])
+    settings = Settings(uzi_crl_files=tuple(files),
+                        uzi_ca_oids=(("N", OIDS["N"]), ("Z", OIDS["Z"])))
+    check = client_certificate_checker(settings, None, "2.999.528.1.3", [pki.root])
     assert check(issued.certificate, now, issued.chain).valid
     pki.revoke(issued, now - dt.timedelta(minutes=1))
     publish(serialization.Encoding.PEM)  # the fetch job brought a new list
