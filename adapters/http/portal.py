@@ -4,12 +4,8 @@ identities; without --dev that login does not exist."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -19,14 +15,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from adapters.http.deps import after_command, principal
+from adapters.http.dev_login import COOKIE, dev_cookie
+from adapters.http.job_tokens import job_token
 from domain.card import RevocationReason
 from domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
-from domain.identity import UziPass
 from projections import cards, expiry, guest_uses, invoices, jobs, orders, practices
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-COOKIE = "zorgid_dev"
 
 TEXTS: dict[str, dict[str, str]] = {
     "nl": {
@@ -132,30 +129,6 @@ def language(request: Request) -> str:
     return "en" if request.query_params.get("lang") == "en" else "nl"
 
 
-def _sign(secret: bytes, payload: bytes) -> str:
-    return hmac.new(secret, payload, hashlib.sha256).hexdigest()
-
-
-def dev_cookie(secret: bytes, identity: dict[str, str]) -> str:
-    payload = base64.urlsafe_b64encode(json.dumps(identity).encode())
-    return f"{payload.decode()}.{_sign(secret, payload)}"
-
-
-def dev_identity(request: Request) -> UziPass | None:
-    """The demo identity of the --dev login, if the cookie is ours and --dev is on."""
-    if not request.app.state.dev:
-        return None
-    value = request.cookies.get(COOKIE, "")
-    payload, _, signature = value.partition(".")
-    if not payload or not hmac.compare_digest(
-            signature.encode(), _sign(request.app.state.job_secret, payload.encode()).encode()):
-        return None
-    data = json.loads(base64.urlsafe_b64decode(payload.encode()))
-    now = datetime.now(UTC)
-    return UziPass(not_before=now - timedelta(days=1), not_after=now + timedelta(days=1),
-                   **data)
-
-
 def _render(request: Request, name: str, **context: Any) -> HTMLResponse:
     lang = language(request)
     texts = TEXTS[lang]
@@ -186,8 +159,6 @@ def _same_site(request: Request) -> None:
 
 @router.get("", response_class=HTMLResponse)
 def portal(request: Request) -> Any:
-    from adapters.http.app import principal
-
     try:
         caller = principal(request)
     except DomainError:
@@ -240,8 +211,6 @@ def portal(request: Request) -> Any:
 def _agent_command(request: Request, job_id: str) -> str:
     """What the employee runs at the workstation with the reader: the job's own token,
     good for this one card only."""
-    from adapters.http.routes.cards import job_token
-
     token = job_token(request.app.state.job_secret, UUID(job_id))
     api = str(request.base_url).rstrip("/")
     # in the environment, not the agent's arguments, which other users of the PC can list
@@ -250,8 +219,6 @@ def _agent_command(request: Request, job_id: str) -> str:
 
 
 def _act(request: Request, action: str, *args: Any, done: str) -> RedirectResponse:
-    from adapters.http.app import after_command, principal
-
     _same_site(request)
     caller = principal(request)
     if caller.kind != "person" or caller.uzi_pass is None:

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from adapters.bootstrap import CardWorkshop
-from adapters.http.routes.cards import job_token
+from adapters.http.job_tokens import job_token
 from adapters.http.tokens import TokenStore
 from adapters.pki.ca import CardCA
 from adapters.pki.certificates import Holder

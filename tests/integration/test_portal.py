@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from adapters.bootstrap import Settings, init_data_dir
 from adapters.http.app import create_app
-from adapters.http.portal import COOKIE, dev_cookie
-from adapters.http.routes.cards import job_token
+from adapters.http.dev_login import COOKIE, dev_cookie
+from adapters.http.job_tokens import job_token
 from domain.identity import Actor
 from tests.support import (
     ASSISTANT_A,

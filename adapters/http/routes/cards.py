@@ -3,8 +3,6 @@ guest use and mandates."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -12,7 +10,8 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from adapters.http.app import Caller, PersonCaller, ViewsDb, after_command, lifecycle
+from adapters.http.deps import Caller, PersonCaller, ViewsDb, after_command, lifecycle
+from adapters.http.job_tokens import job_token
 from adapters.http.routes.common import is_manager
 from adapters.http.schemas import (
     ERRORS,
@@ -52,10 +51,6 @@ class GuestUseRequest(Strict):
     starts_on: date
     ends_on: date
 
-
-def job_token(secret: bytes, job_id: UUID) -> str:
-    """The remote reader agent's bearer token for one job, derived, never stored."""
-    return hmac.new(secret, str(job_id).encode(), hashlib.sha256).hexdigest()
 
 
 def _card(db: Any, card_id: UUID, request: Request) -> dict[str, Any]:
@@ -134,6 +129,7 @@ def unlink(card_id: UUID, ura: str, caller: PersonCaller, request: Request) -> R
              response_model=GuestUseGranted)
 def grant_guest_use(card_id: UUID, body: GuestUseRequest, caller: PersonCaller,
                     request: Request) -> dict[str, str]:
+    assert caller.uzi_pass is not None  # PersonCaller
     use_id = lifecycle(request).grant_guest_use(card_id, body.host_ura, body.starts_on,
                                                 body.ends_on, caller.uzi_pass)
     after_command(request)

@@ -14,9 +14,10 @@ from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.app import Unavailable, ViewsDb, after_command, lifecycle
 from adapters.http.auth import Unauthenticated
-from adapters.http.routes.cards import job_token
+from adapters.http.deps import ViewsDb, after_command, lifecycle
+from adapters.http.errors import Unavailable
+from adapters.http.job_tokens import job_token
 from adapters.http.schemas import ERRORS, IssuedCertificates, Job
 from domain.errors import InvalidValue, NotFound
 from domain.identity import Actor

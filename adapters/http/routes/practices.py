@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from adapters.http.app import Caller, PersonCaller, ViewsDb, after_command, lifecycle
+from adapters.http.deps import Caller, PersonCaller, ViewsDb, after_command, lifecycle
 from adapters.http.routes.common import require_manager
 from adapters.http.schemas import (
     ERRORS,

@@ -9,15 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from adapters.http.app import (
-    Caller,
-    Unavailable,
-    ViewsDb,
-    after_command,
-    lifecycle,
-    service_role,
-)
 from adapters.http.auth import Principal
+from adapters.http.deps import Caller, ViewsDb, after_command, lifecycle, service_role
+from adapters.http.errors import Unavailable
 from adapters.http.routes.common import is_manager
 from adapters.http.schemas import (
     ERRORS,
