@@ -30,6 +30,14 @@ class Principal:
     via_card: bool = False  # logged in with a ZORG-ID card rather than a UZI pass
     certificate_serial: str | None = None
 
+    @property
+    def person(self) -> UziPass:
+        """The pass of a caller the `person` dependency let through (PersonCaller)."""
+        if self.uzi_pass is None:
+            raise Unauthenticated("person_required", "this is for people logged in with "
+                                  "their card")
+        return self.uzi_pass
+
 
 @dataclass
 class AuthSettings:

@@ -5,6 +5,7 @@ identities; without --dev that login does not exist."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,8 +19,10 @@ from fastapi.templating import Jinja2Templates
 from adapters.http.deps import after_command, principal
 from adapters.http.dev_login import COOKIE, dev_cookie
 from adapters.http.job_tokens import job_token
+from domain.application import CardLifecycle, CreationStarted
 from domain.card import RevocationReason
 from domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
+from domain.identity import UziPass
 from projections import cards, expiry, guest_uses, invoices, jobs, orders, practices
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -218,36 +221,37 @@ def _agent_command(request: Request, job_id: str) -> str:
             "--reader OMNIKEY")
 
 
-def _act(request: Request, action: str, *args: Any, done: str) -> RedirectResponse:
+def _act(request: Request, command: Callable[[CardLifecycle, UziPass], Any],
+         done: str) -> RedirectResponse:
     _same_site(request)
     caller = principal(request)
     if caller.kind != "person" or caller.uzi_pass is None:
         raise NotAllowed("person_required", "the portal is for people logged in with their card")
     lang = language(request)
     try:
-        result = getattr(request.app.state.lifecycle, action)(*args, caller.uzi_pass)
+        result = command(request.app.state.lifecycle, caller.uzi_pass)
     except DomainError as error:
         text = ERRORS_NL.get(error.code, error.message) if lang == "nl" else error.message
         return RedirectResponse(f"/portal?lang={lang}&error={quote(text)}", status_code=303)
     after_command(request)
-    extra = f"&job={result.job_id}" if action == "start_card_creation" else ""
+    extra = f"&job={result.job_id}" if isinstance(result, CreationStarted) else ""
     return RedirectResponse(f"/portal?lang={lang}&msg={done}{extra}", status_code=303)
 
 
 @router.post("/cards/{card_id}/revoke")
 def revoke(card_id: UUID, request: Request, reason: Annotated[str, Form()]) -> RedirectResponse:
-    return _act(request, "revoke_card", card_id, reason, done="revoked")
+    return _act(request, lambda app, by: app.revoke_card(card_id, reason, by), done="revoked")
 
 
 @router.post("/cards/{card_id}/suspend")
 def suspend(card_id: UUID, request: Request) -> RedirectResponse:
-    return _act(request, "suspend_card", card_id, "geschorst via het portaal",
-                done="suspended")
+    return _act(request, lambda app, by: app.suspend_card(card_id, "geschorst via het portaal",
+                                                          by), done="suspended")
 
 
 @router.post("/cards/{card_id}/unlink/{ura}")
 def unlink(card_id: UUID, ura: str, request: Request) -> RedirectResponse:
-    return _act(request, "unlink_card", card_id, ura, done="unlinked")
+    return _act(request, lambda app, by: app.unlink_card(card_id, ura, by), done="unlinked")
 
 
 def _card_id_of(serial: str) -> UUID:
@@ -263,25 +267,29 @@ def _card_id_of(serial: str) -> UUID:
 
 @router.post("/practices/{ura}/link")
 def link(ura: str, request: Request, serial: Annotated[str, Form()]) -> RedirectResponse:
-    return _act(request, "link_card", _card_id_of(serial), ura, done="linked")
+    card_id = _card_id_of(serial)
+    return _act(request, lambda app, by: app.link_card(card_id, ura, by), done="linked")
 
 
 @router.post("/practices/{ura}/guest-uses")
 def grant_guest_use(ura: str, request: Request, serial: Annotated[str, Form()],
                     starts_on: Annotated[date, Form()],
                     ends_on: Annotated[date, Form()]) -> RedirectResponse:
-    return _act(request, "grant_guest_use", _card_id_of(serial), ura, starts_on, ends_on,
-                done="guest_use_granted")
+    card_id = _card_id_of(serial)
+    return _act(request, lambda app, by: app.grant_guest_use(card_id, ura, starts_on, ends_on,
+                                                             by), done="guest_use_granted")
 
 
 @router.post("/cards/{card_id}/guest-uses/{guest_use_id}/end")
 def end_guest_use(card_id: UUID, guest_use_id: UUID, request: Request) -> RedirectResponse:
-    return _act(request, "end_guest_use", card_id, guest_use_id, done="guest_use_ended")
+    return _act(request, lambda app, by: app.end_guest_use(card_id, guest_use_id, by),
+                done="guest_use_ended")
 
 
 @router.post("/my-card")
 def create_my_card(request: Request, serial: Annotated[str, Form()]) -> RedirectResponse:
-    return _act(request, "start_card_creation", serial.strip().upper(),
+    card_serial = serial.strip().upper()
+    return _act(request, lambda app, by: app.start_card_creation(card_serial, by),
                 done="creation_started")
 
 

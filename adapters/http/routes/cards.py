@@ -87,41 +87,41 @@ def get_card(card_id: UUID, caller: Caller, db: ViewsDb, request: Request) -> di
     return row
 
 
-def _command(request: Request, action: str, *args: Any) -> None:
-    getattr(lifecycle(request), action)(*args)
-    after_command(request)
-
-
 @router.post("/v1/cards/{card_id}/suspension", status_code=204)
 def suspend(card_id: UUID, body: ReasonRequest, caller: PersonCaller,
             request: Request) -> Response:
-    _command(request, "suspend_card", card_id, body.reason, caller.uzi_pass)
+    lifecycle(request).suspend_card(card_id, body.reason, caller.person)
+    after_command(request)
     return Response(status_code=204)
 
 
 @router.delete("/v1/cards/{card_id}/suspension", status_code=204)
 def resume(card_id: UUID, caller: PersonCaller, request: Request) -> Response:
-    _command(request, "resume_card", card_id, caller.uzi_pass)
+    lifecycle(request).resume_card(card_id, caller.person)
+    after_command(request)
     return Response(status_code=204)
 
 
 @router.post("/v1/cards/{card_id}/revocation", status_code=204)
 def revoke(card_id: UUID, body: ReasonRequest, caller: PersonCaller,
            request: Request) -> Response:
-    _command(request, "revoke_card", card_id, body.reason, caller.uzi_pass)
+    lifecycle(request).revoke_card(card_id, body.reason, caller.person)
+    after_command(request)
     return Response(status_code=204)
 
 
 @router.post("/v1/cards/{card_id}/links", status_code=201, response_model=Linked)
 def link(card_id: UUID, body: LinkRequest, caller: PersonCaller,
          request: Request) -> dict[str, str]:
-    _command(request, "link_card", card_id, body.ura, caller.uzi_pass)
+    lifecycle(request).link_card(card_id, body.ura, caller.person)
+    after_command(request)
     return {"card_id": str(card_id), "ura": body.ura}
 
 
 @router.delete("/v1/cards/{card_id}/links/{ura}", status_code=204)
 def unlink(card_id: UUID, ura: str, caller: PersonCaller, request: Request) -> Response:
-    _command(request, "unlink_card", card_id, ura, caller.uzi_pass)
+    lifecycle(request).unlink_card(card_id, ura, caller.person)
+    after_command(request)
     return Response(status_code=204)
 
 
@@ -129,9 +129,8 @@ def unlink(card_id: UUID, ura: str, caller: PersonCaller, request: Request) -> R
              response_model=GuestUseGranted)
 def grant_guest_use(card_id: UUID, body: GuestUseRequest, caller: PersonCaller,
                     request: Request) -> dict[str, str]:
-    assert caller.uzi_pass is not None  # PersonCaller
     use_id = lifecycle(request).grant_guest_use(card_id, body.host_ura, body.starts_on,
-                                                body.ends_on, caller.uzi_pass)
+                                                body.ends_on, caller.person)
     after_command(request)
     return {"guest_use_id": str(use_id)}
 
@@ -139,7 +138,8 @@ def grant_guest_use(card_id: UUID, body: GuestUseRequest, caller: PersonCaller,
 @router.delete("/v1/cards/{card_id}/guest-uses/{guest_use_id}", status_code=204)
 def end_guest_use(card_id: UUID, guest_use_id: UUID, caller: PersonCaller,
                   request: Request) -> Response:
-    _command(request, "end_guest_use", card_id, guest_use_id, caller.uzi_pass)
+    lifecycle(request).end_guest_use(card_id, guest_use_id, caller.person)
+    after_command(request)
     return Response(status_code=204)
 
 
@@ -185,5 +185,6 @@ def card_history(card_id: UUID, caller: Caller, db: ViewsDb, request: Request,
 
 @router.delete("/v1/mandates/{mandate_id}", status_code=204)
 def revoke_mandate(mandate_id: UUID, caller: PersonCaller, request: Request) -> Response:
-    _command(request, "revoke_mandate", mandate_id, "", caller.uzi_pass)
+    lifecycle(request).revoke_mandate(mandate_id, "", caller.person)
+    after_command(request)
     return Response(status_code=204)
