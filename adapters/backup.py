@@ -68,12 +68,12 @@ def _sha256(path: Path) -> str:
 
 def _snapshot(source: Path, target: Path) -> None:
     """A consistent copy of a live SQLite database (its WAL folded in)."""
+    private_database_file(target)  # empty and 0600 first: VACUUM INTO fills it, never wider
     conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     try:
         conn.execute("VACUUM INTO ?", (str(target),))
     finally:
         conn.close()
-    target.chmod(0o600)
 
 
 def backup(settings: Settings, out: Path, now: datetime) -> BackupResult:
