@@ -13,6 +13,7 @@ The same seed and practice count always give the same events.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import heapq
@@ -24,11 +25,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from domain.application import CardLifecycle
+from domain.application import CardLifecycle, CreationStarted
 from domain.card import CardStatus, IssuedCertificate
 from domain.clock import ManualClock
 from domain.errors import DomainError
-from domain.identity import Actor, CardType, RoleCode, Ura, UziNumber, UziPass
+from domain.identity import Actor, CardHolder, CardType, RoleCode, Ura, UziNumber, UziPass
+from domain.personalisation import (
+    CardCertificates,
+    Certify,
+    Personalisation,
+    StepFailed,
+)
 
 DEMO_START = datetime(2022, 9, 1, 8, 0, tzinfo=UTC)
 DEMO_END = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -46,8 +53,6 @@ KINDS = ["huisartsenpraktijk", "apotheek", "huisartsenpost"]
 FAILURE_STEPS = ["card_removed", "generate_key", "put_certificate", "reader_gone"]
 
 FULFILMENT = Actor.system("fulfilment")
-CARD_CA = Actor.system("card-ca")
-READER_AGENT = Actor.system("reader-agent")
 EXPIRY_JOB = Actor.system("expiry-job")
 
 
@@ -110,6 +115,24 @@ class DemoPractice:
     registered: bool = False
 
 
+class DemoIssuer:
+    """The demo's card CA: it signs nothing. Its certificates are a random serial and the
+    fingerprint of the demo card's serial (which stands in for the keys it has not got)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def issue_card_certificates(self, holder: CardHolder, organisation: str,
+                                authentication_key: object, signature_key: object,
+                                not_before: datetime, not_after: datetime
+                                ) -> CardCertificates[None]:
+        records = tuple(
+            IssuedCertificate(slot, f"{self.rng.getrandbits(64):016x}",
+                              hashlib.sha256(f"{key}/{slot}".encode()).hexdigest(), not_after)
+            for slot, key in (("9A", authentication_key), ("9C", signature_key)))
+        return CardCertificates(None, None, (records[0], records[1]))
+
+
 class DemoScenario:
     def __init__(
         self,
@@ -124,6 +147,7 @@ class DemoScenario:
         self.app = app
         self.clock: ManualClock = app.clock
         self.rng = random.Random(seed)
+        self.issuer = DemoIssuer(self.rng)
         self.count = practices
         self.start, self.end = start, end
         self.summary = DemoSummary(until=end)
@@ -265,22 +289,18 @@ class DemoScenario:
             self.refused(lambda: self.app.start_card_creation(p.spare[0], staff.uzi))
             return
         serial = p.spare.pop(0)
-        started = self.app.start_card_creation(serial, staff.uzi)
+        personalisation = Personalisation(self.app, self.issuer)
         if self.rng.random() < 0.07:
-            self.app.record_personalisation_failure(
-                started.card_id, started.job_id, self.rng.choice(FAILURE_STEPS),
-                "the card was taken out of the reader", READER_AGENT)
+            def pulled_out(started: CreationStarted, certify: Certify[None]) -> None:
+                raise StepFailed(self.rng.choice(FAILURE_STEPS),
+                                 "the card was taken out of the reader")
+            with contextlib.suppress(StepFailed):
+                personalisation.run(serial, staff.uzi, pulled_out)
             self.summary.personalisation_failures += 1
-            started = self.app.start_card_creation(serial, staff.uzi)
-        not_before, not_after = self.app.certificate_validity(started.card_id)
-        certificates = [
-            IssuedCertificate(slot, f"{self.rng.getrandbits(64):016x}",
-                              hashlib.sha256(f"{serial}/{slot}".encode()).hexdigest(), not_after)
-            for slot in ("9A", "9C")
-        ]
-        self.app.record_certificates_issued(
-            started.card_id, started.job_id, certificates, not_before, CARD_CA)
-        self.app.activate_card(started.card_id, started.job_id, READER_AGENT)
+        # A demo card has no chip: its serial stands in for the keys it would generate.
+        started, issued = personalisation.run(
+            serial, staff.uzi, lambda started, certify: certify(serial, serial))
+        not_after = issued.records[0].not_after
         if staff.card_id is not None and replacing:
             self.summary.superseded += 1
         staff.card_id = started.card_id

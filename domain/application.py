@@ -364,6 +364,18 @@ class CardLifecycle(Application[UUID]):
         card.record_certificates(job_id, certificates, not_before, by, self.clock.now())
         self.save(card)
 
+    def record_certificates_on(self, card: Card, job_id: UUID,
+                               certificates: list[IssuedCertificate], not_before: datetime,
+                               by: Actor) -> None:
+        """`record_certificates_issued` on a card the caller just loaded (one replay, not
+        two); when another writer saved the card in between, the command decides again
+        on the card as it is now."""
+        try:
+            card.record_certificates(job_id, certificates, not_before, by, self.clock.now())
+            self.save(card)
+        except IntegrityError:
+            self.record_certificates_issued(card.id, job_id, certificates, not_before, by)
+
     @command
     def activate_card(self, card_id: UUID, job_id: UUID, by: Actor) -> None:
         now = self.clock.now()

@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate
 from domain.base import DomainEvent, natural_id
 from domain.clock import add_years, end_of_day, utc_day_start
 from domain.errors import InvalidValue, NotFound, RuleViolation
-from domain.identity import Actor, CardSerial, Ura, UziPass
+from domain.identity import Actor, CardHolder, CardSerial, Ura, UziPass
 from domain.text import plain_text
 
 CARD_VALIDITY_YEARS = 3  # R4
@@ -316,6 +316,10 @@ class Card(Aggregate):
         return self.status
 
     @property
+    def card_holder(self) -> CardHolder | None:
+        return CardHolder.from_event(self.holder) if self.holder else None
+
+    @property
     def holder_uzi_number(self) -> str | None:
         return self.holder["uzi_number"] if self.holder else None
 
@@ -385,15 +389,7 @@ class Card(Aggregate):
         self.trigger_event(
             self.CreationStarted,
             job_id=job_id,
-            holder={
-                "uzi_number": str(holder.uzi_number),
-                "name": holder.name,
-                "given_name": holder.given_name,
-                "surname": holder.surname,
-                "ura": str(holder.ura),
-                "role": str(holder.role),
-                "agb": str(holder.agb),
-            },
+            holder=CardHolder.of_pass(holder).to_event(),
             actor=actor.to_dict(),
             timestamp=now,
         )

@@ -200,3 +200,38 @@ class Actor:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Actor:
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class CardHolder:
+    """The person a ZORG-ID card is made for, from the UZI pass they created it with.
+
+    The one shape of the holder from the `Card.CreationStarted` event to the card's
+    certificates (which carry it as card type N, section 3 of docs/architecture.md)."""
+
+    uzi_number: str
+    given_name: str
+    surname: str
+    ura: str
+    role: str
+    agb: str
+
+    @classmethod
+    def of_pass(cls, uzi_pass: UziPass) -> CardHolder:
+        return cls(str(uzi_pass.uzi_number), uzi_pass.given_name, uzi_pass.surname,
+                   str(uzi_pass.ura), str(uzi_pass.role), str(uzi_pass.agb))
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.surname}".strip()
+
+    def to_event(self) -> dict[str, str]:
+        """As `Card.CreationStarted` records it (its seven keys, `name` included)."""
+        return {"uzi_number": self.uzi_number, "name": self.name,
+                "given_name": self.given_name, "surname": self.surname, "ura": self.ura,
+                "role": self.role, "agb": self.agb}
+
+    @classmethod
+    def from_event(cls, holder: dict[str, str]) -> CardHolder:
+        return cls(holder["uzi_number"], holder["given_name"], holder["surname"],
+                   holder["ura"], holder["role"], holder["agb"])

@@ -37,11 +37,11 @@ from adapters.bootstrap import (  # noqa: E402
     read_master_secret,
 )
 from adapters.pki.ca import CardCA  # noqa: E402
-from adapters.pki.certificates import Holder  # noqa: E402
+from adapters.pki.card_keys import management_key  # noqa: E402
 from adapters.reader.agent import personalise  # noqa: E402
 from adapters.reader.apdu import CommandApdu  # noqa: E402
 from adapters.reader.pcsc import PcscTransport, PcscUnavailable, list_readers  # noqa: E402
-from adapters.reader.personalise import MANAGEMENT_ALGORITHM, management_key  # noqa: E402
+from adapters.reader.personalise import MANAGEMENT_ALGORITHM  # noqa: E402
 from adapters.reader.piv import PIV_AID  # noqa: E402
 from adapters.reader.virtual_card import VirtualPivCard, serve_vpcd  # noqa: E402
 from domain.identity import Actor, UziPass  # noqa: E402
@@ -114,10 +114,6 @@ def main() -> None:
         app.ship_order(app.place_order(ura, args.cards, "bench", admin), serials,
                        Actor.system("fulfilment"))
 
-        def issue(h, auth_public, sign_public, not_before, not_after):  # type: ignore[no-untyped-def]
-            return authority.issue(Holder.of(h, "Benchpraktijk"), auth_public, sign_public,
-                                   not_before, not_after)
-
         # the baseline: one SELECT round trip through pyscard, pcscd and vpcd
         probe = Inserted(VirtualPivCard.blank(scratch / "probe.json", "ZIDPROBE0001",
                                               MANAGEMENT_ALGORITHM, bytes(16)))
@@ -143,7 +139,7 @@ def main() -> None:
                              not_before=now - dt.timedelta(days=1),
                              not_after=now + dt.timedelta(days=900))
             begin = time.perf_counter()
-            result = personalise(app, transport, holder, secret, issue, "482915", "73920184")
+            result = personalise(app, transport, holder, secret, authority, "482915", "73920184")
             totals.append(time.perf_counter() - begin)
             transport.close()
             inserted.pull()

@@ -11,6 +11,7 @@ from domain.application import CardLifecycle
 from domain.card import IssuedCertificate
 from domain.clock import ManualClock
 from domain.identity import Actor, UziPass
+from domain.personalisation import CardCertificates, Personalisation
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 URA_A = "90000382"
@@ -86,12 +87,24 @@ def certificates_for(app: CardLifecycle, card_id: UUID) -> tuple[list[IssuedCert
     return certs, not_before
 
 
+class MadeUpIssuer:
+    """A card CA for domain tests: it signs nothing, its certificates are made up from
+    the card id (as `certificates_for` makes them)."""
+
+    def issue_card_certificates(self, holder, organisation, card_id, signature_key,
+                                not_before, not_after) -> CardCertificates[None]:
+        records = tuple(
+            IssuedCertificate(slot, hashlib.sha1(f"{card_id}{slot}".encode()).hexdigest()[:16],
+                              hashlib.sha256(f"{card_id}{slot}".encode()).hexdigest(), not_after)
+            for slot in ("9A", "9C"))
+        return CardCertificates(None, None, (records[0], records[1]))
+
+
 def create_card(app: CardLifecycle, serial: str, holder: UziPass = ASSISTANT_A) -> UUID:
-    """The whole personalisation: start, certificates, activation."""
-    started = app.start_card_creation(serial, holder)
-    certs, not_before = certificates_for(app, started.card_id)
-    app.record_certificates_issued(started.card_id, started.job_id, certs, not_before, CA)
-    app.activate_card(started.card_id, started.job_id, AGENT)
+    """The whole personalisation (the application's one sequence): start, certificates,
+    activation."""
+    started, _ = Personalisation(app, MadeUpIssuer()).run(
+        serial, holder, lambda started, certify: certify(started.card_id, None))
     return started.card_id
 
 

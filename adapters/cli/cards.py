@@ -6,37 +6,25 @@ import contextlib
 import os
 import signal
 import time
-from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
 import click
-from cryptography.hazmat.primitives import serialization
 
 from adapters.bootstrap import (
-    ca_passphrase,
+    card_authority,
+    create_card_ca,
     create_master_secret,
+    export_supplier_secret,
     open_lifecycle,
     open_views_db,
-    read_master_secret,
-    uzi_ca_oids,
+    write_crl,
 )
 from adapters.cli.options import Stopper, data_dir_option, settings_for
-from adapters.cli.uzi import load_certificates, load_crls
-from adapters.pki.ca import CardCA, crl_entries_of
-from adapters.pki.certificates import Holder
-from adapters.pki.uzi import UziValidator
-from adapters.secrets import create_secret_file
 from domain.clock import SystemClock
-from domain.errors import DomainError, InvalidValue, RuleViolation
-from domain.identity import UziPass
+from domain.errors import InvalidValue
 from projections.certificates import crl_entries
 from projections.runner import ApplicationSource, Projector
-
-
-def card_ca(data_dir: Path) -> CardCA:
-    settings = settings_for(data_dir)
-    return CardCA.load(settings.ca_dir, ca_passphrase(settings), settings.card_ca_oid)
 
 
 @click.group()
@@ -60,11 +48,10 @@ def ca_init(data_dir: Path) -> None:
       ZORGID_CA_PASSPHRASE=... zorgid ca init --data-dir ./data
     """
     settings = settings_for(data_dir)
-    if (settings.ca_dir / "card-ca.key").exists():
-        click.echo(f"card CA already in {settings.ca_dir}; kept")
-    else:
-        CardCA.create(settings.ca_dir, ca_passphrase(settings), SystemClock().now())
+    if create_card_ca(settings, SystemClock().now()):
         click.echo(f"card CA created in {settings.ca_dir}")
+    else:
+        click.echo(f"card CA already in {settings.ca_dir}; kept")
     if create_master_secret(settings.master_key_path):
         click.echo(f"master secret created at {settings.master_key_path} (mode 0600)")
 
@@ -83,10 +70,7 @@ def ca_supplier_secret(data_dir: Path, out: Path) -> None:
     Example:
       zorgid ca supplier-secret --data-dir ./data --out supplier.key
     """
-    from adapters.reader.personalise import supplier_secret
-
-    secret = supplier_secret(read_master_secret(settings_for(data_dir)))
-    if not create_secret_file(out, (secret.hex() + "\n").encode()):
+    if not export_supplier_secret(settings_for(data_dir), out):
         raise InvalidValue("file_exists", f"{out} exists; not overwritten")
     click.echo(f"supplier secret written to {out} (mode 0600)")
 
@@ -107,7 +91,7 @@ def ca_crl(data_dir: Path, out: Path, follow: bool, poll: float) -> None:
       zorgid ca crl --data-dir ./data --out /srv/www/zorgid.crl --follow
     """
     settings = settings_for(data_dir)
-    authority = card_ca(data_dir)
+    authority = card_authority(settings)
     app = open_lifecycle(settings)
     db = open_views_db(settings)
     stopping = Stopper()
@@ -120,7 +104,7 @@ def ca_crl(data_dir: Path, out: Path, follow: bool, poll: float) -> None:
             rows = crl_entries(db, now)
             current = [(r["serial_number"], r["status"], r["since"]) for r in rows]
             if current != published or time.monotonic() - written_at > 12 * 3600:
-                _write_crl(authority, rows, now, out)
+                write_crl(authority, rows, now, out)
                 published, written_at = current, time.monotonic()
                 click.echo(f"CRL with {len(rows)} entr{'y' if len(rows) == 1 else 'ies'} "
                            f"written to {out}")
@@ -130,25 +114,6 @@ def ca_crl(data_dir: Path, out: Path, follow: bool, poll: float) -> None:
     finally:
         app.close()
         db.conn.close()
-
-
-def _write_crl(authority: CardCA, rows: list[dict[str, str]], now: datetime,
-               out: Path) -> None:
-    crl = authority.crl(crl_entries_of(rows), now)
-    temporary = out.with_name(out.name + ".tmp")
-    temporary.write_bytes(crl.public_bytes(serialization.Encoding.DER))
-    os.replace(temporary, out)  # readers never see half a CRL
-
-
-def uzi_validator(data_dir: Path) -> UziValidator:
-    settings = settings_for(data_dir)
-    trust = settings.uzi_trust_path
-    if not trust.exists():
-        raise RuleViolation("uzi_trust_not_configured",
-                            f"no UZI trust anchors at {trust}; install the UZI root "
-                            "certificates there or set ZORGID_UZI_TRUST")
-    return UziValidator(load_certificates(trust), (), load_crls(settings.uzi_crl_files),
-                        uzi_ca_oids(settings), ("N",))
 
 
 def read_secrets(pin_fd: int | None) -> tuple[str, str]:
@@ -194,43 +159,10 @@ def personalise(data_dir: Path, reader: str, uzi_cert: Path, pin_fd: int | None,
     Example:
       zorgid cards personalise --data-dir ./data --reader OMNIKEY --uzi-cert pass.pem
     """
-    from adapters.reader.agent import personalise as run
-    from adapters.reader.pcsc import PcscTransport, ReaderError
-    from adapters.reader.personalise import PersonalisationError
+    from adapters.bootstrap.workstation import personalise_here
 
-    settings = settings_for(data_dir)
-    leaf, *chain = load_certificates(uzi_cert)
-    now = SystemClock().now()
-    verdict = uzi_validator(data_dir).check(leaf, now, chain)
-    if not verdict.valid or verdict.identity is None:
-        raise RuleViolation(f"uzi_pass_{verdict.reason}",
-                            f"your UZI pass is not accepted: {verdict.detail}")
-    holder: UziPass = verdict.identity.to_pass()
-    authority = card_ca(data_dir)
-    secret = read_master_secret(settings)
-    pin, puk = read_secrets(pin_fd)
-    app = open_lifecycle(settings)
-    try:
-        practice = app.get_practice(holder.ura)
-
-        def issue(h: UziPass, auth_public, sign_public, not_before, not_after):
-            return authority.issue(Holder.of(h, practice.name), auth_public, sign_public,
-                                   not_before, not_after)
-
-        try:
-            transport = PcscTransport.wait_for_card(reader, timeout)
-        except ReaderError as error:
-            raise DomainError("reader_error", str(error)) from None
-        try:
-            result = run(app, transport, holder, secret, issue, pin, puk)
-        except PersonalisationError as error:
-            raise DomainError("personalisation_failed",
-                              f"at step {error.step}: {error.detail}; the card is still "
-                              "blank, try again") from None
-        finally:
-            transport.close()
-    finally:
-        app.close()
+    result = personalise_here(settings_for(data_dir), reader, uzi_cert, timeout,
+                              lambda: read_secrets(pin_fd))
     click.echo(f"card {result.serial} is active until {result.expires_at.date().isoformat()}"
                + ("" if result.sealed else " (warning: not sealed; put it back in and ask "
                   "support)"))
@@ -250,16 +182,10 @@ def virtual_card(data_dir: Path, state: Path, serial: str | None, port: int) -> 
     Example:
       zorgid virtual-card --data-dir ./data --state card.json --serial ZID000000001
     """
-    from adapters.reader.personalise import MANAGEMENT_ALGORITHM, management_key
-    from adapters.reader.virtual_card import VirtualPivCard, serve_vpcd
+    from adapters.bootstrap.workstation import serve_virtual_card
+    from adapters.bootstrap.workstation import virtual_card as open_card
 
-    if state.exists():
-        card = VirtualPivCard.load(state)
-    else:
-        if not serial:
-            raise InvalidValue("serial_required", "a new blank card needs --serial")
-        key = management_key(read_master_secret(settings_for(data_dir)), serial, False)
-        card = VirtualPivCard.blank(state, serial, MANAGEMENT_ALGORITHM, key)
+    card = open_card(settings_for(data_dir), state, serial)
     stopping = False
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -270,7 +196,7 @@ def virtual_card(data_dir: Path, state: Path, serial: str | None, port: int) -> 
     signal.signal(signal.SIGTERM, stop)
     click.echo(f"card {card.state.serial} in the reader on port {port}", err=True)
     with contextlib.suppress(KeyboardInterrupt):  # SIGTERM or Ctrl-C: the card is pulled out
-        serve_vpcd(card, port=port, should_stop=lambda: stopping)
+        serve_virtual_card(card, port, lambda: stopping)
 
 
 
@@ -294,34 +220,13 @@ def reader_agent(api: str, job_id: str, token: str, reader: str, pin_fd: int | N
     """
     from uuid import UUID
 
-    import httpx
-
-    from adapters.reader.pcsc import PcscTransport, ReaderError
-    from adapters.reader.personalise import PersonalisationError
-    from adapters.reader.remote_agent import RemoteError, run_job
+    from adapters.bootstrap.workstation import personalise_for_job
 
     try:
         job = UUID(job_id)
     except ValueError:
         raise InvalidValue("invalid_job_id", f"{job_id!r} is not a job id") from None
     pin, puk = read_secrets(pin_fd)
-    try:
-        transport = PcscTransport.wait_for_card(reader, timeout)
-    except ReaderError as error:
-        raise DomainError("reader_error", str(error)) from None
-    try:
-        with httpx.Client(base_url=api, timeout=60) as client:
-            result = run_job(client, job, token, transport, pin, puk)
-    except RemoteError as error:
-        raise DomainError(error.code, error.message) from None
-    except PersonalisationError as error:
-        raise DomainError("personalisation_failed",
-                          f"at step {error.step}: {error.detail}; the card is still blank, "
-                          "try again") from None
-    except httpx.HTTPError as error:
-        raise DomainError("api_unreachable", f"the API at {api} did not answer: {error}")\
-            from None
-    finally:
-        transport.close()
+    result = personalise_for_job(api, job, token, reader, timeout, pin, puk)
     click.echo(f"card {result.serial} is active"
                + ("" if result.sealed else " (warning: not sealed; ask support)"))

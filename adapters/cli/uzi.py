@@ -6,38 +6,13 @@ import json
 from pathlib import Path
 
 import click
-from cryptography import x509
 
+from adapters.bootstrap import certificate_inspector, load_certificates
 from adapters.cli.options import data_dir_option
-from adapters.pki.uzi import PRODUCTION_CA_OIDS, UziValidator
 from domain.clock import SystemClock, parse_timestamp
 from domain.errors import InvalidValue
 
-
-def load_certificates(path: Path) -> list[x509.Certificate]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InvalidValue("unreadable_file", f"cannot read {path}: {error.strerror}") from None
-    try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificates(data)
-        return [x509.load_der_x509_certificate(data)]
-    except ValueError:
-        raise InvalidValue("invalid_certificate",
-                           f"{path} holds no PEM or DER certificate") from None
-
-
-def load_crls(paths: tuple[Path, ...]) -> list[x509.CertificateRevocationList]:
-    crls = []
-    for path in paths:
-        data = path.read_bytes()
-        try:
-            crls.append(x509.load_pem_x509_crl(data) if b"-----BEGIN" in data
-                        else x509.load_der_x509_crl(data))
-        except ValueError:
-            raise InvalidValue("invalid_crl", f"{path} holds no CRL") from None
-    return crls
+UZI_CARD_TYPES = ("Z", "N", "M", "S")  # the card types a UZI pass has
 
 
 @click.group()
@@ -74,15 +49,13 @@ def inspect(data_dir: Path, certificate: Path, trust: Path | None, crls: tuple[P
     """
     at = parse_timestamp(at_text) if at_text else SystemClock().now()
     leaf, *chain = load_certificates(certificate)
-    mapping: dict[str, set[str]] = {k: {v} for k, v in PRODUCTION_CA_OIDS.items()}
+    extra: dict[str, set[str]] = {}
     for item in ca_oids:
         card_type, _, oid = item.partition("=")
-        if card_type.upper() not in PRODUCTION_CA_OIDS or not oid:
+        if card_type.upper() not in UZI_CARD_TYPES or not oid:
             raise InvalidValue("invalid_ca_oid", f"{item!r} is not TYPE=OID (Z=2.16...)")
-        mapping[card_type.upper()].add(oid)
-    anchors = load_certificates(trust) if trust else []
-    verdict = UziValidator(anchors, chain, load_crls(crls), mapping, ("Z", "N", "M", "S"))\
-        .check(leaf, at)
+        extra.setdefault(card_type.upper(), set()).add(oid)
+    verdict = certificate_inspector(trust, chain, crls, extra).check(leaf, at)
     identity = verdict.identity
     record = {
         "uzi_number": identity.uzi_number if identity else None,

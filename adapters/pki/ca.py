@@ -26,8 +26,11 @@ from adapters.pki.certificates import (
     person_certificate_builder,
 )
 from adapters.secrets import write_new_secret_file
+from domain.card import IssuedCertificate
 from domain.clock import add_years
 from domain.errors import DomainError
+from domain.identity import CardHolder
+from domain.personalisation import CardCertificates
 
 DEFAULT_CA_OID = "2.999.528.1.3"  # under the 2.999 example arc until an arc is assigned
 AUTHENTICATION_POLICY = DEFAULT_CA_OID + ".1"
@@ -153,6 +156,19 @@ class CardCA:
             certificates.append(self.signer.sign_certificate(builder))
         return certificates[0], certificates[1]
 
+    def issue_card_certificates(self, holder: CardHolder, organisation: str,
+                                authentication_key: PublicKey, signature_key: PublicKey,
+                                not_before: dt.datetime, not_after: dt.datetime
+                                ) -> CardCertificates[x509.Certificate]:
+        """The personalisation's `CertificateIssuer` port: both certificates of a card,
+        with what the store records of them."""
+        authentication, signature = self.issue(Holder.of_card(holder, organisation),
+                                               authentication_key, signature_key,
+                                               not_before, not_after)
+        return CardCertificates(authentication, signature,
+                                (issued_record("9A", authentication),
+                                 issued_record("9C", signature)))
+
     def crl(self, entries: list[CrlEntry], now: dt.datetime,
             next_update: dt.timedelta = dt.timedelta(days=1)) -> x509.CertificateRevocationList:
         # RFC 5280 §5.2: the issuer's key identifier, and a number that grows with every
@@ -170,3 +186,10 @@ class CardCA:
                 .revocation_date(entry.since)
                 .add_extension(x509.CRLReason(reason), critical=False).build())
         return self.signer.sign_crl(builder)
+
+
+def issued_record(slot: str, certificate: x509.Certificate) -> IssuedCertificate:
+    """What the store records of a certificate: serial, fingerprint, end."""
+    return IssuedCertificate.of(slot, certificate.serial_number,
+                                certificate.public_bytes(serialization.Encoding.DER),
+                                certificate.not_valid_after_utc)

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from adapters.pki.uzi import MS_UPN, UZI_OTHER_NAME, der_ia5, der_utf8
-from domain.identity import UziPass
+from domain.identity import CardHolder, UziPass
 
 MS_DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.12")
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
@@ -35,6 +35,12 @@ class Holder:
         """The holder of a card made with this UZI pass, at this practice."""
         return cls(uzi_pass.uzi_number, uzi_pass.card_type.value, uzi_pass.ura, uzi_pass.role,
                    uzi_pass.agb, uzi_pass.given_name, uzi_pass.surname, organisation)
+
+    @classmethod
+    def of_card(cls, holder: CardHolder, organisation: str) -> Holder:
+        """The subject of a ZORG-ID card's certificates: the holder as card type N."""
+        return cls(holder.uzi_number, "N", holder.ura, holder.role, holder.agb,
+                   holder.given_name, holder.surname, organisation)
 
     @property
     def name(self) -> str:

@@ -1,9 +1,9 @@
 """Writing a blank card: the PIV steps of a personalisation, in order, each named so a
 failure can be recorded with the step it happened in.
 
-The key pairs are generated on the card and never leave it; the management key
-is per card, derived from a master secret by HKDF over the card serial; PIN and
-PUK are chosen at the workstation and only ever travel to the card.
+The key pairs are generated on the card and never leave it; the management keys are
+per card (`adapters/pki/card_keys.py` derives them); PIN and PUK are chosen at the
+workstation and only ever travel to the card.
 """
 
 from __future__ import annotations
@@ -15,44 +15,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives import serialization
 
 from adapters.reader.piv import KeyAlgorithm, PivError, PivSession, Slot, pad_pin
 from adapters.reader.status import CardError, WrongPin
 from adapters.reader.tlv import encode_tlv
+from domain.personalisation import StepFailed
 
 MANAGEMENT_ALGORITHM = KeyAlgorithm.AES128
 # A FASC-N for a non-federal issuer (agency code 9999): OpenSC then names the token by
 # the CHUID's GUID (SP 800-73-4 part 1, 3.1.2).
 NON_FEDERAL_FASCN = bytes.fromhex("D4E739DA739CED39CE739D836858210842108421C84210C3EB")
-
-
-KDF_SALT = b"zorgid-piv-management-key/v2"  # fixed; what differs goes in `info`
-
-
-def supplier_secret(master_secret: bytes) -> bytes:
-    """What the card supplier gets to set the blank cards' management keys: derived one
-    way from the master secret, so it opens blank cards only. The personalised keys come
-    from the master secret itself, which never leaves us."""
-    return HKDF(hashes.SHA256(), 32, salt=KDF_SALT,
-                info=b"blank-card supplier secret").derive(master_secret)
-
-
-def blank_management_key(supplier: bytes, serial: str) -> bytes:
-    """A blank card's management key, as the supplier sets it."""
-    return HKDF(hashes.SHA256(), MANAGEMENT_ALGORITHM.key_length, salt=KDF_SALT,
-                info=b"blank\0" + serial.encode()).derive(supplier)
-
-
-def management_key(master_secret: bytes, serial: str, personalised: bool) -> bytes:
-    """The card's management key: the blank card's (see `blank_management_key`) before
-    personalisation, another after, so the blank key no longer opens a personalised card
-    and the supplier cannot open it either."""
-    if not personalised:
-        return blank_management_key(supplier_secret(master_secret), serial)
-    return HKDF(hashes.SHA256(), MANAGEMENT_ALGORITHM.key_length, salt=KDF_SALT,
-                info=b"personalised\0" + serial.encode()).derive(master_secret)
 
 
 def chuid(guid: uuid.UUID, expires: datetime) -> bytes:
@@ -61,11 +34,8 @@ def chuid(guid: uuid.UUID, expires: datetime) -> bytes:
             + encode_tlv(0xFE))
 
 
-class PersonalisationError(Exception):
-    def __init__(self, step: str, detail: str) -> None:
-        super().__init__(f"{step}: {detail}")
-        self.step = step
-        self.detail = detail
+class PersonalisationError(StepFailed):
+    """A step of writing the card failed (the reader's, the card's or the CA's error)."""
 
 
 @dataclass

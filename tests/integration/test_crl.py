@@ -13,8 +13,9 @@ from cryptography import x509
 
 from adapters.bootstrap import Settings, init_data_dir, open_lifecycle, read_master_secret
 from adapters.pki.ca import CardCA
+from adapters.pki.card_keys import blank_management_key
 from adapters.reader.agent import personalise
-from adapters.reader.personalise import MANAGEMENT_ALGORITHM, blank_management_key
+from adapters.reader.personalise import MANAGEMENT_ALGORITHM
 from adapters.reader.virtual_card import VirtualPivCard
 from domain.clock import ManualClock
 from tests.e2e.test_demo_run import zorgid

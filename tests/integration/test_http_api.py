@@ -215,7 +215,8 @@ class TestRemotePersonalisation:
                  json={"card_serials": ["ZID000000777"]}, headers=bearer(api, "fulfilment"))
 
     def blank_card(self, tmp_path):
-        from adapters.reader.personalise import MANAGEMENT_ALGORITHM, management_key
+        from adapters.pki.card_keys import management_key
+        from adapters.reader.personalise import MANAGEMENT_ALGORITHM
         from adapters.reader.virtual_card import VirtualPivCard
 
         return VirtualPivCard.blank(tmp_path / "card.json", "ZID000000777",

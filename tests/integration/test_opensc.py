@@ -15,10 +15,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 from adapters.pki.ca import CardCA
+from adapters.pki.card_keys import management_key
 from adapters.pki.certificates import Holder
 from adapters.pki.uzi import UziValidator, identity_of
 from adapters.reader.apdu import ApduConnection
-from adapters.reader.personalise import management_key, read_serial, seal_card, write_card
+from adapters.reader.personalise import read_serial, seal_card, write_card
 from adapters.reader.piv import KeyAlgorithm, PivSession
 from adapters.reader.virtual_card import VirtualPivCard
 from tests.integration.test_reader_pcsc import RunningCard

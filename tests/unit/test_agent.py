@@ -11,11 +11,11 @@ import logging
 import pytest
 
 from adapters.pki.ca import CardCA
-from adapters.pki.certificates import Holder
+from adapters.pki.card_keys import management_key
 from adapters.reader.agent import personalise
 from adapters.reader.apdu import ApduConnection
 from adapters.reader.pcsc import CardRemoved
-from adapters.reader.personalise import PersonalisationError, management_key
+from adapters.reader.personalise import PersonalisationError
 from adapters.reader.piv import KeyAlgorithm, PivSession, Slot
 from adapters.reader.status import SecurityNotSatisfied
 from adapters.reader.virtual_card import VirtualPivCard
@@ -59,11 +59,8 @@ def blank(tmp_path, serial: str) -> VirtualPivCard:
                                 management_key(SECRET, serial, personalised=False))
 
 
-def issuer(ca: CardCA):
-    def issue(holder, auth_public, sign_public, not_before, not_after):
-        return ca.issue(Holder.of(holder, "Praktijk"), auth_public, sign_public, not_before,
-                        not_after)
-    return issue
+def issuer(ca: CardCA) -> CardCA:
+    return ca  # the card CA is the personalisation's certificate issuer
 
 
 def test_a_blank_card_becomes_an_active_card_of_three_years(app, ca, tmp_path, caplog):
@@ -194,7 +191,7 @@ def test_an_unexpected_status_word_is_a_named_failure(app, ca, tmp_path):
 def test_the_supplier_secret_opens_blank_cards_only():
     """The supplier derives blank keys from its own secret; the personalised key is
     another derivation of the master secret, which the supplier never holds."""
-    from adapters.reader.personalise import blank_management_key, supplier_secret
+    from adapters.pki.card_keys import blank_management_key, supplier_secret
 
     supplier = supplier_secret(SECRET)
     assert supplier != SECRET

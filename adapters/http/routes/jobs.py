@@ -20,12 +20,12 @@ from adapters.http.errors import Unavailable
 from adapters.http.job_tokens import job_token
 from adapters.http.schemas import ERRORS, IssuedCertificates, Job
 from domain.errors import InvalidValue, NotFound
-from domain.identity import Actor
+from domain.personalisation import READER_AGENT
 from projections import jobs
 
 router = APIRouter(prefix="/v1/personalisation-jobs", tags=["personalisation"],
                    responses=ERRORS)
-AGENT = Actor.system("reader-agent")
+AGENT = READER_AGENT
 
 
 class PublicKeys(BaseModel):
@@ -84,12 +84,12 @@ def public_keys(job_id: UUID, body: PublicKeys, request: Request, db: ViewsDb,
                 for pem in (body.authentication, body.signature)]
     except ValueError:
         raise InvalidValue("invalid_public_key", "the public keys must be PEM") from None
-    authentication, signature = workshop.certify(lifecycle(request), UUID(found["card_id"]),
-                                                 job_id, keys[0], keys[1])
+    issued = workshop.personalisation(lifecycle(request)).certify(
+        UUID(found["card_id"]), job_id, keys[0], keys[1])
     after_command(request)
     pem = serialization.Encoding.PEM
-    return {"9A": authentication.public_bytes(pem).decode(),
-            "9C": signature.public_bytes(pem).decode()}
+    return {"9A": issued.authentication.public_bytes(pem).decode(),
+            "9C": issued.signature.public_bytes(pem).decode()}
 
 
 @router.post("/{job_id}/result", status_code=204)

@@ -1,0 +1,107 @@
+"""The reader at a workstation: a card personalised here with the data directory's card
+CA, a card personalised for a job of a remote API, and the virtual card for tests and
+demos. Errors of the reader, the card and the API come out as `DomainError`s with the
+codes the CLI prints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from uuid import UUID
+
+import httpx
+
+from adapters.bootstrap.card_ca import blank_card_key, card_authority
+from adapters.bootstrap.logins import load_certificates, uzi_pass_validator
+from adapters.bootstrap.store import open_lifecycle, read_master_secret
+from adapters.reader.agent import Personalised, personalise
+from adapters.reader.pcsc import PcscTransport, ReaderError
+from adapters.reader.personalise import MANAGEMENT_ALGORITHM, PersonalisationError
+from adapters.reader.remote_agent import RemoteError, RemoteResult, run_job
+from adapters.reader.virtual_card import VirtualPivCard, serve_vpcd
+from adapters.settings import Settings
+from domain.clock import Clock, SystemClock
+from domain.errors import DomainError, InvalidValue, RuleViolation
+from domain.identity import UziPass
+
+
+def checked_uzi_pass(settings: Settings, certificate_file: Path, clock: Clock) -> UziPass:
+    """The identity on the employee's UZI pass certificate (PEM, with its chain), refused
+    unless it is a valid UZI-medewerkerspas op naam now."""
+    leaf, *chain = load_certificates(certificate_file)
+    verdict = uzi_pass_validator(settings).check(leaf, clock.now(), chain)
+    if not verdict.valid or verdict.identity is None:
+        raise RuleViolation(f"uzi_pass_{verdict.reason}",
+                            f"your UZI pass is not accepted: {verdict.detail}")
+    return verdict.identity.to_pass()
+
+
+def _card_in(reader: str, timeout: float) -> PcscTransport:
+    try:
+        return PcscTransport.wait_for_card(reader, timeout)
+    except ReaderError as error:
+        raise DomainError("reader_error", str(error)) from None
+
+
+def _failed(error: PersonalisationError) -> DomainError:
+    return DomainError("personalisation_failed", f"at step {error.step}: {error.detail}; "
+                       "the card is still blank, try again")
+
+
+def personalise_here(settings: Settings, reader: str, certificate_file: Path,
+                     timeout: float, ask_pin_and_puk: Callable[[], tuple[str, str]],
+                     clock: Clock | None = None) -> Personalised:
+    """`zorgid cards personalise`: the employee's UZI pass checked, then the card in
+    `reader` personalised with this data directory's card CA and master secret."""
+    clock = clock or SystemClock()
+    holder = checked_uzi_pass(settings, certificate_file, clock)
+    authority = card_authority(settings)
+    secret = read_master_secret(settings)
+    pin, puk = ask_pin_and_puk()
+    app = open_lifecycle(settings)
+    try:
+        app.get_practice(holder.ura)  # an unregistered practice: refused before the card
+        transport = _card_in(reader, timeout)
+        try:
+            return personalise(app, transport, holder, secret, authority, pin, puk)
+        except PersonalisationError as error:
+            raise _failed(error) from None
+        finally:
+            transport.close()
+    finally:
+        app.close()
+
+
+def personalise_for_job(api: str, job_id: UUID, token: str, reader: str, timeout: float,
+                        pin: str, puk: str) -> RemoteResult:
+    """`zorgid reader-agent`: the card in `reader` personalised for a job of the API."""
+    transport = _card_in(reader, timeout)
+    try:
+        with httpx.Client(base_url=api, timeout=60) as client:
+            return run_job(client, job_id, token, transport, pin, puk)
+    except RemoteError as error:
+        raise DomainError(error.code, error.message) from None
+    except PersonalisationError as error:
+        raise _failed(error) from None
+    except httpx.HTTPError as error:
+        raise DomainError("api_unreachable", f"the API at {api} did not answer: {error}")\
+            from None
+    finally:
+        transport.close()
+
+
+def virtual_card(settings: Settings, state: Path, serial: str | None) -> VirtualPivCard:
+    """The virtual card whose memory is `state`; a new blank one (with the blank
+    management key of its serial) when the file does not exist."""
+    if state.exists():
+        return VirtualPivCard.load(state)
+    if not serial:
+        raise InvalidValue("serial_required", "a new blank card needs --serial")
+    return VirtualPivCard.blank(state, serial, MANAGEMENT_ALGORITHM,
+                                blank_card_key(settings, serial))
+
+
+def serve_virtual_card(card: VirtualPivCard, port: int,
+                       should_stop: Callable[[], bool]) -> None:
+    """Put the card in pcscd's vpcd reader until `should_stop()`."""
+    serve_vpcd(card, port=port, should_stop=should_stop)
