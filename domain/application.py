@@ -136,6 +136,24 @@ class CardLifecycle(Application[UUID]):
         self._expiry_heap: list[tuple[datetime, UUID]] = []
         self._jobs_scanned = 0
         self._jobs_heap: list[tuple[datetime, UUID, UUID]] = []  # (started, card, job)
+        self._saved_listeners: list[Callable[[int], None]] = []
+
+    def on_saved(self, listener: Callable[[int], None]) -> None:
+        """Call `listener(position)` after every save of this application, in the saving
+        thread, with the log position of the last event written. A listener's failure
+        is logged, never the command's: the events are stored by then."""
+        self._saved_listeners.append(listener)
+
+    def _notify(self, recordings: list[Any]) -> None:
+        super()._notify(recordings)
+        if not recordings or not self._saved_listeners:
+            return
+        position = max(r.notification.id for r in recordings)
+        for listener in self._saved_listeners:
+            try:
+                listener(position)
+            except Exception:
+                log.exception("a listener of saved events failed; the events are stored")
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -39,12 +39,14 @@ from adapters.bootstrap.store import (
     read_master_secret,
     store_facts,
 )
+from adapters.http.tokens import ROLES as SERVICE_ROLES
 from adapters.settings import ConfigurationError, Settings, postgres_env
 
 __all__ = [
     "DEMO_CA_PASSPHRASE",
     "DEMO_MARKER",
     "JOB_SECRET_FILE",
+    "SERVICE_ROLES",
     "CardWorkshop",
     "CertificateChecker",
     "ConfigurationError",

@@ -10,9 +10,8 @@ from typing import Any
 
 import click
 
-from adapters.audit import seal as sealing
-from adapters.audit.replay import history as replay_history
 from adapters.bootstrap import open_lifecycle
+from adapters.bootstrap import tools as audit_tools
 from adapters.cli.options import data_dir_option, settings_for
 from domain.application import LoggedEvent
 from domain.clock import parse_timestamp
@@ -54,11 +53,7 @@ def history(data_dir: Path, target: str, at_text: str | None, as_json: bool) -> 
       zorgid audit history 90000382 --at 2026-06-30T23:59:59Z --data-dir ./data
     """
     at = timestamp_option(at_text)
-    app = open_lifecycle(settings_for(data_dir))
-    try:
-        result = replay_history(app, target, at)
-    finally:
-        app.close()
+    result = audit_tools.history(settings_for(data_dir), target, at)
     if as_json:
         click.echo(json.dumps(jsonable({
             "at": result.at.isoformat(),
@@ -167,14 +162,10 @@ def seal(data_dir: Path) -> None:
       zorgid audit seal --data-dir ./data
     """
     settings = settings_for(data_dir)
-    app = open_lifecycle(settings)
-    try:
-        result = sealing.seal(app.recorder, settings.data_dir)
-    finally:
-        app.close()
+    result = audit_tools.seal(settings)
     if result.new_key:
         click.echo(f"created seal key {result.key_id}: give "
-                   f"{settings.data_dir / sealing.PUBLIC_KEY_FILE} to auditors")
+                   f"{audit_tools.seal_public_key_file(settings)} to auditors")
     if result.last < result.first:
         click.echo(f"nothing new to seal; chain at position {result.last}")
     else:
@@ -198,14 +189,7 @@ def verify(data_dir: Path, public_key: Path | None, audit_file: Path | None) -> 
     Example:
       zorgid audit verify --data-dir ./copy --public-key seal.pub
     """
-    settings = settings_for(data_dir)
-    key = sealing.load_public_key(public_key or settings.data_dir / sealing.PUBLIC_KEY_FILE)
-    app = open_lifecycle(settings)
-    try:
-        verdict = sealing.verify(app.recorder, audit_file or settings.data_dir
-                                 / sealing.AUDIT_FILE, key)
-    finally:
-        app.close()
+    verdict = audit_tools.verify_seal(settings_for(data_dir), public_key, audit_file)
     if verdict.last_checkpoint:
         position, sealed_at, kid = verdict.last_checkpoint
         checkpoint = f"last signed checkpoint at position {position} ({sealed_at}, key {kid})"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from adapters.backup import backup as make_backup
-from adapters.backup import restore as restore_backup
+from adapters.bootstrap.tools import backup as make_backup
+from adapters.bootstrap.tools import restore as restore_backup
 from adapters.cli.options import data_dir_option, settings_for
 from domain.clock import SystemClock
 
@@ -76,7 +76,7 @@ def rekey(data_dir: Path, out: Path, to_database_url: str | None) -> None:
     Example:
       zorgid rekey --data-dir /var/lib/zorgid --out /var/lib/zorgid-2027
     """
-    from adapters.rekey import rekey as rewrite
+    from adapters.bootstrap.tools import rekey as rewrite
 
     result = rewrite(settings_for(data_dir), out, to_database_url, SystemClock().now())
     click.echo(f"{result.events} events written under key {result.new_key_id[:8]} (was "

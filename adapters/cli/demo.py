@@ -7,11 +7,8 @@ from pathlib import Path
 
 import click
 
-from adapters.bootstrap import demo_personal_ids_key, init_data_dir, open_lifecycle
+from adapters.bootstrap.tools import demo_history
 from adapters.cli.options import data_dir_option, settings_for
-from adapters.demo import DEMO_START, DemoScenario
-from domain.clock import ManualClock
-from domain.errors import RuleViolation
 
 
 @click.command()
@@ -28,21 +25,9 @@ def demo(data_dir: Path, practices: int, seed: int) -> None:
       zorgid demo --data-dir ./demo-data --practices 50 --seed 7
     """
     settings = settings_for(data_dir)
-    if not settings.database_url:
-        init_data_dir(settings, demo_personal_ids_key(seed))
-    app = open_lifecycle(settings, clock=ManualClock(DEMO_START))
-    try:
-        if app.head() > 0:
-            raise RuleViolation(
-                "store_not_empty",
-                "the demo writes a fresh history and needs an empty store; "
-                "choose another --data-dir",
-            )
-        started = time.perf_counter()
-        summary = DemoScenario(app, practices, seed).run()
-        seconds = time.perf_counter() - started
-    finally:
-        app.close()
+    started = time.perf_counter()
+    summary = demo_history(settings, practices, seed)
+    seconds = time.perf_counter() - started
     for line in summary.lines():
         click.echo(line)
     store = "PostgreSQL" if settings.database_url else str(settings.events_path)

@@ -7,18 +7,14 @@ from pathlib import Path
 
 import click
 
-from adapters.bootstrap import open_lifecycle, open_views_db
+from adapters.bootstrap import streams
+from adapters.bootstrap.streams import CONNECT_ATTEMPTS, DEFAULT_TOPIC, PAGE_SIZE
 from adapters.cli.options import Stopper, data_dir_option, settings_for
-from adapters.kafka import connection
-from adapters.kafka.consumer import BillingTotals, KafkaSource
-from adapters.kafka.relay import DEFAULT_TOPIC, PAGE_SIZE, Relay, RelayTracking
-from adapters.kafka.schema import write_schemas
-from projections.runner import Projector
 
 
 def bootstrap_option(f):
     f = click.option("--connect-attempts", type=click.IntRange(min=1),
-                     default=connection.CONNECT_ATTEMPTS, show_default=True,
+                     default=CONNECT_ATTEMPTS, show_default=True,
                      help="Tries to reach the broker, with backoff, before giving up.")(f)
     f = click.option("--topic", default=DEFAULT_TOPIC, show_default=True)(f)
     return click.option("--bootstrap", required=True, envvar="ZORGID_KAFKA_BOOTSTRAP",
@@ -59,21 +55,12 @@ def relay(data_dir: Path, bootstrap: str, topic: str, connect_attempts: int,
     """
     settings = settings_for(data_dir)
     stopper = Stopper()
-    if connection.ensure_topic(bootstrap, topic, partitions, replication_factor,
-                               attempts=connect_attempts):
+    if streams.ensure_topic(bootstrap, topic, partitions, replication_factor,
+                            connect_attempts):
         click.echo(f"created topic {topic} ({partitions} partitions, "
                    f"replication factor {replication_factor})", err=True)
-    app = open_lifecycle(settings)
-    views = open_views_db(settings)
-    producer = connection.producer(bootstrap, connect_attempts)
-    try:
-        runner = Relay(app, producer, RelayTracking(views.conn, topic), topic, personal_data,
-                       page_size)
-        stats = runner.run(until_caught_up, poll, stopper)
-    finally:
-        producer.close()
-        app.close()
-        views.conn.close()
+    stats = streams.relay_to_topic(settings, bootstrap, topic, connect_attempts, personal_data,
+                                   page_size, until_caught_up, poll, stopper)
     click.echo(f"published {stats.published} event(s) to {topic}; acknowledged up to "
                f"position {stats.position}")
 
@@ -93,20 +80,9 @@ def kafka_project(data_dir: Path, bootstrap: str, topic: str, connect_attempts: 
     Example:
       zorgid kafka project --data-dir ./replica --bootstrap kafka1:9092 --group views-dc2
     """
-    settings = settings_for(data_dir)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     stopper = Stopper()
-    views = open_views_db(settings)
-    consumer = connection.consumer(bootstrap, group, topic, connect_attempts)
-    try:
-        projector = Projector(views)
-        source = KafkaSource(consumer, topic)
-        while not stopper() and (projector.run_batch(source) or follow):
-            pass
-        position = projector.position()
-    finally:
-        consumer.close()
-        views.conn.close()
+    position = streams.project_from_topic(settings_for(data_dir), bootstrap, topic,
+                                          connect_attempts, group, follow, stopper)
     click.echo(f"views at position {position} from {topic}")
 
 
@@ -125,13 +101,8 @@ def billing_totals(bootstrap: str, topic: str, connect_attempts: int, group: str
     Example:
       zorgid kafka billing-totals --bootstrap kafka1:9092 --state totals.sqlite3
     """
-    totals = BillingTotals(str(state))
-    consumer = connection.consumer(bootstrap, group, topic, connect_attempts)
-    try:
-        totals.consume(consumer, idle)
-    finally:
-        consumer.close()
-    for ura, figures in totals.totals().items():
+    totals = streams.billing_totals(bootstrap, topic, connect_attempts, group, state, idle)
+    for ura, figures in totals.items():
         click.echo(json.dumps({"ura": ura, **figures}))
 
 
@@ -145,7 +116,7 @@ def schemas(out: Path) -> None:
     Example:
       zorgid kafka schemas --out docs/events
     """
-    for path in write_schemas(out):
+    for path in streams.write_schemas(out):
         click.echo(str(path))
 
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from adapters.bootstrap import ConfigurationError
+from adapters.bootstrap import SERVICE_ROLES, ConfigurationError
 from adapters.cli.options import data_dir_option, settings_for
-from adapters.http.tokens import ROLES
 
 
 @click.command()
@@ -31,12 +30,12 @@ def serve(data_dir: Path, host: str, port: int, dev: bool, allow_plaintext: bool
     """
     import uvicorn
 
-    from adapters.bootstrap import CardWorkshop
-    from adapters.http.app import create_app
+    from adapters.bootstrap.server import server_app
+    from adapters.bootstrap.tools import server_demo_data
 
     settings = settings_for(data_dir)
     if dev:
-        _demo_data(settings)
+        server_demo_data(settings, click.echo)
     if settings.resolved_cipher_key() is None:
         if not allow_plaintext:
             raise ConfigurationError(
@@ -45,36 +44,13 @@ def serve(data_dir: Path, host: str, port: int, dev: bool, allow_plaintext: bool
                 "the first event, or pass --allow-plaintext for a store that is meant to be so")
         click.echo("WARNING: serving a store WITHOUT ENCRYPTION: names and UZI numbers are "
                    "stored in the clear (--allow-plaintext)", err=True)
-    workshop: CardWorkshop | None
-    if dev:  # a demo card CA, so the CRL and remote personalisation work in the demo too
-        from domain.clock import SystemClock
-
-        workshop = CardWorkshop.for_demo(settings, SystemClock().now())
-    else:
-        workshop = CardWorkshop.open(settings)
-    app = create_app(settings, workshop=workshop, dev=dev)
+    app = server_app(settings, dev)
     if dev:
         click.echo(f"DEMO: open http://{host}:{port}/portal and pick a demo identity; "
                    f"the API is at http://{host}:{port}/docs")
     # proxy_headers off: the trusted-proxy check must see the real peer, never an address
     # a client wrote into X-Forwarded-For
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
-
-
-def _demo_data(settings) -> None:
-    """Demo data on first start: the demo history of 50 practices."""
-    from adapters.bootstrap import init_data_dir, open_lifecycle
-    from adapters.demo import DEMO_START, DemoScenario
-    from domain.clock import ManualClock
-
-    init_data_dir(settings)
-    app = open_lifecycle(settings, clock=ManualClock(DEMO_START))
-    try:
-        if app.head() == 0:
-            click.echo("making demo data (50 practices) ...")
-            DemoScenario(app, 50, 1).run()
-    finally:
-        app.close()
 
 
 @click.group()
@@ -89,7 +65,7 @@ def tokens() -> None:
 
 @tokens.command("create")
 @data_dir_option
-@click.option("--role", type=click.Choice(ROLES), required=True,
+@click.option("--role", type=click.Choice(SERVICE_ROLES), required=True,
               help="fulfilment ships orders, billing reads invoices, auditor reads the event "
                    "log, operator scrapes /metrics.")
 def tokens_create(data_dir: Path, role: str) -> None:
@@ -99,9 +75,6 @@ def tokens_create(data_dir: Path, role: str) -> None:
     Example:
       zorgid tokens create --data-dir ./data --role fulfilment > fulfilment.token
     """
-    from adapters.http.tokens import TOKENS_FILE, TokenStore
+    from adapters.bootstrap.server import create_token
 
-    settings = settings_for(data_dir)
-    if not settings.data_dir.is_dir():
-        raise ConfigurationError(f"no data directory at {settings.data_dir}")
-    click.echo(TokenStore(settings.data_dir / TOKENS_FILE).create(role))
+    click.echo(create_token(settings_for(data_dir), role))

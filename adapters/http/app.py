@@ -1,30 +1,27 @@
-"""The HTTP API and portal (FastAPI): this module only builds the app from what the
-composition root gives it and includes the routers.
+"""The HTTP API and portal (FastAPI): this module only builds the app from the parts the
+composition root makes (`adapters/bootstrap/web.py`) and includes the routers.
 
 Dependencies are in `deps.py`, error mapping in `errors.py`, metrics in `metrics.py`,
 the read models' access in `views.py`; routers never import this module or each other."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from cryptography import x509
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
-from adapters.bootstrap import (
-    CardWorkshop,
-    client_certificate_checker,
-    job_secret,
-    open_lifecycle,
-)
+from adapters.bootstrap.card_ca import CardWorkshop
+from adapters.bootstrap.web import AppParts, app_parts
 from adapters.http import portal
-from adapters.http.auth import AuthSettings
 from adapters.http.errors import install_error_handlers
 from adapters.http.limits import BodyGate
 from adapters.http.metrics import CountRequests, Metrics
 from adapters.http.routes import cards, jobs, practices, service
-from adapters.http.tokens import TOKENS_FILE, TokenStore
-from adapters.http.views import Views
-from adapters.settings import DEFAULT_CARD_CA_OID, Settings
-from domain.clock import Clock, SystemClock
+from adapters.settings import Settings
+from domain.clock import Clock
 
 
 def create_app(settings: Settings, clock: Clock | None = None,
@@ -34,29 +31,37 @@ def create_app(settings: Settings, clock: Clock | None = None,
     """The API and portal on the store and views of `settings`. With a `workshop` (our
     card CA) the app also accepts ZORG-ID cards as client certificates, publishes the CRL
     and, when the workshop holds the master secret, serves remote personalisation jobs."""
-    card_ca = workshop.certificate if workshop else None
-    card_ca_oid = workshop.ca_oid if workshop else DEFAULT_CARD_CA_OID
+    return build_app(app_parts(settings, clock, workshop, extra_anchors), dev)
+
+
+def build_app(parts: AppParts, dev: bool = False) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        # The server answers once its views hold the whole store; then a follower keeps
+        # them up with what other nodes write (this node's writes project as they save).
+        await run_in_threadpool(parts.views.catch_up)
+        parts.views.start_following()
+        yield
+        parts.views.close()
+
     api = FastAPI(title="zorgid-cards", version="1",
-                  description="Lifecycle of the ZORG-ID Smartcard")
-    lifecycle = open_lifecycle(settings, clock=clock or SystemClock())
-    api.state.lifecycle = lifecycle
-    api.state.clock = lifecycle.clock
-    api.state.settings = settings
-    api.state.views = Views(lifecycle, settings.views_path)
-    api.state.tokens = TokenStore(settings.data_dir / TOKENS_FILE)
-    api.state.auth = AuthSettings.of(
-        settings.client_cert_header, settings.trusted_proxies,
-        client_certificate_checker(settings, card_ca, card_ca_oid, extra_anchors))
-    api.state.workshop = workshop
+                  description="Lifecycle of the ZORG-ID Smartcard", lifespan=lifespan)
+    api.state.lifecycle = parts.lifecycle
+    api.state.clock = parts.lifecycle.clock
+    api.state.settings = parts.settings
+    api.state.views = parts.views
+    api.state.tokens = parts.tokens
+    api.state.auth = parts.auth
+    api.state.workshop = parts.workshop
     api.state.dev = dev
-    api.state.job_secret = job_secret(settings)
+    api.state.job_secret = parts.job_secret
 
     install_error_handlers(api)
 
     metrics = Metrics()
     api.state.metrics = metrics
 
-    api.add_middleware(BodyGate, credential_headers=("authorization", api.state.auth.header,
+    api.add_middleware(BodyGate, credential_headers=("authorization", parts.auth.header,
                                                      "cookie"),
                        open_paths=frozenset({"/portal/dev-login"} if dev else ()))
     api.add_middleware(CountRequests, metrics=metrics)

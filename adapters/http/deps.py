@@ -19,13 +19,13 @@ from domain.errors import NotAllowed
 # The dependencies below are coroutines on purpose: FastAPI runs a plain function
 # dependency in the thread pool, one hand-over per dependency per request, which cost
 # more than their work. They do little: a lookup on a pooled connection, a cached
-# certificate verdict. Only catching up the views, when the store moved on, goes to a
-# worker thread.
+# certificate verdict. Only waiting for the views, when another node wrote to the store
+# a moment ago, goes to a worker thread. Reads never project (views.py).
 
 async def views(request: Request) -> AsyncIterator[Database]:
     state = request.app.state.views
     if state.behind():
-        await run_in_threadpool(state.catch_up)
+        await run_in_threadpool(state.wait_until_current)
     with state.reader() as db:
         yield db
 
@@ -73,7 +73,3 @@ PersonCaller = Annotated[Principal, Depends(person)]
 
 def lifecycle(request: Request) -> CardLifecycle:
     return request.app.state.lifecycle
-
-
-def after_command(request: Request) -> None:
-    request.app.state.views.catch_up()

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from adapters.http.deps import after_command, principal
+from adapters.http.deps import principal
 from adapters.http.dev_login import COOKIE, dev_cookie
 from adapters.http.job_tokens import job_token
 from domain.application import CardLifecycle, CreationStarted
@@ -233,7 +233,6 @@ def _act(request: Request, command: Callable[[CardLifecycle, UziPass], Any],
     except DomainError as error:
         text = ERRORS_NL.get(error.code, error.message) if lang == "nl" else error.message
         return RedirectResponse(f"/portal?lang={lang}&error={quote(text)}", status_code=303)
-    after_command(request)
     extra = f"&job={result.job_id}" if isinstance(result, CreationStarted) else ""
     return RedirectResponse(f"/portal?lang={lang}&msg={done}{extra}", status_code=303)
 

@@ -83,3 +83,40 @@ def test_routers_import_neither_the_app_nor_each_other():
             assert "adapters.http.app" not in found, name
             assert not {d for d in found if d.startswith("adapters.http.routes.")
                         and not d.startswith("adapters.http.routes.common")}, (name, found)
+
+
+ALLOWED_CLI = ("adapters.cli", "adapters.bootstrap", "adapters.settings")
+ALLOWED_ROUTES = ("adapters.http.routes", "adapters.http.deps", "adapters.http.auth",
+                  "adapters.http.errors", "adapters.http.schemas", "adapters.http.job_tokens",
+                  "adapters.http.dev_login", "adapters.settings")
+
+
+def _wiring(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Per CLI or route module, the adapters it imports other than through the root."""
+    found_wiring = {}
+    for name, found in graph.items():
+        if name.startswith("adapters.cli"):
+            allowed = ALLOWED_CLI
+        elif name.startswith(("adapters.http.routes", "adapters.http.portal")):
+            allowed = ALLOWED_ROUTES
+        else:
+            continue
+        found_wiring[name] = {d for d in found
+                              if d.startswith("adapters") and not d.startswith(allowed)}
+    return found_wiring
+
+
+def test_entry_points_reach_concrete_adapters_only_through_the_composition_root():
+    """The CLI commands and the HTTP routes do no wiring: concrete adapters (PKI,
+    reader, Kafka, audit, backup, demo, the store) come from `adapters.bootstrap`."""
+    wiring = _wiring(_imports())
+    assert len(wiring) >= 10  # the CLI's modules and the routers were all looked at
+    assert {name: found for name, found in wiring.items() if found} == {}
+
+
+def test_the_entry_point_rule_catches_a_command_that_wires_an_adapter():
+    graph = {"adapters.cli.cards": {"adapters.pki.ca", "adapters.bootstrap", "domain.card"},
+             "adapters.http.routes.jobs": {"adapters.reader.agent", "adapters.http.deps"},
+             "adapters.pki.ca": {"adapters.secrets"}}
+    assert _wiring(graph) == {"adapters.cli.cards": {"adapters.pki.ca"},
+                              "adapters.http.routes.jobs": {"adapters.reader.agent"}}

@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from adapters.http.deps import Caller, PersonCaller, ViewsDb, after_command, lifecycle
+from adapters.http.deps import Caller, PersonCaller, ViewsDb, lifecycle
 from adapters.http.job_tokens import job_token
 from adapters.http.routes.common import is_manager
 from adapters.http.schemas import (
@@ -73,7 +73,6 @@ def start_creation(body: StartCreationRequest, caller: PersonCaller,
                    request: Request) -> dict[str, str]:
     assert caller.uzi_pass is not None
     started = lifecycle(request).start_card_creation(body.card_serial, caller.uzi_pass)
-    after_command(request)
     return {"card_id": str(started.card_id), "job_id": str(started.job_id),
             "job_token": job_token(request.app.state.job_secret, started.job_id)}
 
@@ -91,14 +90,12 @@ def get_card(card_id: UUID, caller: Caller, db: ViewsDb, request: Request) -> di
 def suspend(card_id: UUID, body: ReasonRequest, caller: PersonCaller,
             request: Request) -> Response:
     lifecycle(request).suspend_card(card_id, body.reason, caller.person)
-    after_command(request)
     return Response(status_code=204)
 
 
 @router.delete("/v1/cards/{card_id}/suspension", status_code=204)
 def resume(card_id: UUID, caller: PersonCaller, request: Request) -> Response:
     lifecycle(request).resume_card(card_id, caller.person)
-    after_command(request)
     return Response(status_code=204)
 
 
@@ -106,7 +103,6 @@ def resume(card_id: UUID, caller: PersonCaller, request: Request) -> Response:
 def revoke(card_id: UUID, body: ReasonRequest, caller: PersonCaller,
            request: Request) -> Response:
     lifecycle(request).revoke_card(card_id, body.reason, caller.person)
-    after_command(request)
     return Response(status_code=204)
 
 
@@ -114,14 +110,12 @@ def revoke(card_id: UUID, body: ReasonRequest, caller: PersonCaller,
 def link(card_id: UUID, body: LinkRequest, caller: PersonCaller,
          request: Request) -> dict[str, str]:
     lifecycle(request).link_card(card_id, body.ura, caller.person)
-    after_command(request)
     return {"card_id": str(card_id), "ura": body.ura}
 
 
 @router.delete("/v1/cards/{card_id}/links/{ura}", status_code=204)
 def unlink(card_id: UUID, ura: str, caller: PersonCaller, request: Request) -> Response:
     lifecycle(request).unlink_card(card_id, ura, caller.person)
-    after_command(request)
     return Response(status_code=204)
 
 
@@ -131,7 +125,6 @@ def grant_guest_use(card_id: UUID, body: GuestUseRequest, caller: PersonCaller,
                     request: Request) -> dict[str, str]:
     use_id = lifecycle(request).grant_guest_use(card_id, body.host_ura, body.starts_on,
                                                 body.ends_on, caller.person)
-    after_command(request)
     return {"guest_use_id": str(use_id)}
 
 
@@ -139,7 +132,6 @@ def grant_guest_use(card_id: UUID, body: GuestUseRequest, caller: PersonCaller,
 def end_guest_use(card_id: UUID, guest_use_id: UUID, caller: PersonCaller,
                   request: Request) -> Response:
     lifecycle(request).end_guest_use(card_id, guest_use_id, caller.person)
-    after_command(request)
     return Response(status_code=204)
 
 
@@ -186,5 +178,4 @@ def card_history(card_id: UUID, caller: Caller, db: ViewsDb, request: Request,
 @router.delete("/v1/mandates/{mandate_id}", status_code=204)
 def revoke_mandate(mandate_id: UUID, caller: PersonCaller, request: Request) -> Response:
     lifecycle(request).revoke_mandate(mandate_id, "", caller.person)
-    after_command(request)
     return Response(status_code=204)

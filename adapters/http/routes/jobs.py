@@ -15,7 +15,7 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.auth import Unauthenticated
-from adapters.http.deps import ViewsDb, after_command, lifecycle
+from adapters.http.deps import ViewsDb, lifecycle
 from adapters.http.errors import Unavailable
 from adapters.http.job_tokens import job_token
 from adapters.http.schemas import ERRORS, IssuedCertificates, Job
@@ -86,7 +86,6 @@ def public_keys(job_id: UUID, body: PublicKeys, request: Request, db: ViewsDb,
         raise InvalidValue("invalid_public_key", "the public keys must be PEM") from None
     issued = workshop.personalisation(lifecycle(request)).certify(
         UUID(found["card_id"]), job_id, keys[0], keys[1])
-    after_command(request)
     pem = serialization.Encoding.PEM
     return {"9A": issued.authentication.public_bytes(pem).decode(),
             "9C": issued.signature.public_bytes(pem).decode()}
@@ -103,5 +102,4 @@ def result(job_id: UUID, body: Result, request: Request, db: ViewsDb,
     else:
         app.record_personalisation_failure(card_id, job_id, body.step or "unknown",
                                            body.detail, AGENT)
-    after_command(request)
     return Response(status_code=204)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from adapters.http.deps import Caller, PersonCaller, ViewsDb, after_command, lifecycle
+from adapters.http.deps import Caller, PersonCaller, ViewsDb, lifecycle
 from adapters.http.routes.common import require_manager
 from adapters.http.schemas import (
     ERRORS,
@@ -57,7 +57,6 @@ def register(body: RegisterPracticeRequest, caller: PersonCaller,
              request: Request) -> dict[str, str]:
     assert caller.uzi_pass is not None
     lifecycle(request).register_practice(body.ura, body.name, body.kind, caller.uzi_pass)
-    after_command(request)
     return {"ura": body.ura}
 
 
@@ -76,7 +75,6 @@ def appoint(ura: str, body: AppointManagerRequest, caller: PersonCaller,
     assert caller.uzi_pass is not None
     lifecycle(request).appoint_manager(ura, body.uzi_number, body.name, body.role,
                                        caller.uzi_pass)
-    after_command(request)
     return {"uzi_number": body.uzi_number, "role": body.role}
 
 
@@ -84,7 +82,6 @@ def appoint(ura: str, body: AppointManagerRequest, caller: PersonCaller,
 def dismiss(ura: str, uzi_number: str, caller: PersonCaller, request: Request) -> Response:
     assert caller.uzi_pass is not None
     lifecycle(request).dismiss_manager(ura, uzi_number, caller.uzi_pass)
-    after_command(request)
     return Response(status_code=204)
 
 
@@ -97,7 +94,6 @@ def place_order(ura: str, body: PlaceOrderRequest, caller: PersonCaller, request
                            "send an Idempotency-Key header, so a retry cannot order twice")
     app = lifecycle(request)
     order_id = app.place_order(ura, body.quantity, idempotency_key, caller.uzi_pass)
-    after_command(request)
     order = app.get_order(order_id)
     return {
         "order_id": str(order_id),
@@ -143,5 +139,4 @@ def grant_mandate(ura: str, body: GrantMandateRequest, caller: PersonCaller,
         raise InvalidValue("naive_datetime", "valid_until needs a time zone (Z or +01:00)")
     mandate_id = lifecycle(request).grant_mandate(ura, body.mandatee_uzi_number,
                                                   body.valid_until, caller.uzi_pass)
-    after_command(request)
     return {"mandate_id": str(mandate_id)}

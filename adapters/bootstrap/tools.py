@@ -1,0 +1,89 @@
+"""What the CLI's operator and auditor commands are handed: the audit seal, history
+replay, backups and re-keying, and the demo history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from adapters.audit import seal as sealing
+from adapters.audit.replay import history as replay_history
+from adapters.backup import backup, restore
+from adapters.bootstrap.store import demo_personal_ids_key, init_data_dir, open_lifecycle
+from adapters.demo import DEMO_START, DemoScenario, DemoSummary
+from adapters.rekey import rekey
+from adapters.settings import Settings
+from domain.clock import ManualClock
+from domain.errors import RuleViolation
+
+__all__ = ["backup", "demo_history", "history", "rekey", "restore", "seal",
+           "seal_public_key_file", "server_demo_data", "verify_seal"]
+
+
+def history(settings: Settings, target: str, at: dt.datetime | None) -> Any:
+    """`zorgid audit history`: a card's or practice's events and state, replayed."""
+    app = open_lifecycle(settings)
+    try:
+        return replay_history(app, target, at)
+    finally:
+        app.close()
+
+
+def seal_public_key_file(settings: Settings) -> Path:
+    return settings.data_dir / sealing.PUBLIC_KEY_FILE
+
+
+def seal(settings: Settings) -> sealing.SealResult:
+    """`zorgid audit seal`: extend the hash chain and sign a checkpoint."""
+    app = open_lifecycle(settings)
+    try:
+        return sealing.seal(app.recorder, settings.data_dir)
+    finally:
+        app.close()
+
+
+def verify_seal(settings: Settings, public_key: Path | None,
+                audit_file: Path | None) -> sealing.Verdict:
+    """`zorgid audit verify`: the store against the chain and its signed checkpoints."""
+    key = sealing.load_public_key(public_key or seal_public_key_file(settings))
+    app = open_lifecycle(settings)
+    try:
+        return sealing.verify(app.recorder, audit_file or settings.data_dir
+                              / sealing.AUDIT_FILE, key)
+    finally:
+        app.close()
+
+
+def demo_history(settings: Settings, practices: int, seed: int) -> DemoSummary:
+    """`zorgid demo`: a demo history in an empty store (a SQLite one made here, with the
+    seed's personal-ids key, so the same seed gives the same history)."""
+    if not settings.database_url:
+        init_data_dir(settings, demo_personal_ids_key(seed))
+    app = open_lifecycle(settings, clock=ManualClock(DEMO_START))
+    try:
+        if app.head() > 0:
+            raise RuleViolation(
+                "store_not_empty",
+                "the demo writes a fresh history and needs an empty store; "
+                "choose another --data-dir",
+            )
+        return DemoScenario(app, practices, seed).run()
+    finally:
+        app.close()
+
+
+def server_demo_data(settings: Settings, announce: Callable[[str], None]) -> bool:
+    """`zorgid serve --dev`: the demo history of 50 practices on first start; False when
+    the store already held events."""
+    init_data_dir(settings)
+    app = open_lifecycle(settings, clock=ManualClock(DEMO_START))
+    try:
+        if app.head() > 0:
+            return False
+        announce("making demo data (50 practices) ...")
+        DemoScenario(app, 50, 1).run()
+        return True
+    finally:
+        app.close()
