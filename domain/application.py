@@ -1,25 +1,26 @@
 """CardLifecycle: the application. One method per command; each loads, asks the
 aggregates (which enforce their own rules), and saves everything that must change
-together in one atomic ``save`` call."""
+together in one atomic ``save`` call.
+
+Beside it: the retry of a command that lost a concurrent write (`retry.py`), the
+transcodings (`transcodings.py`), reading the log (`log.py`), the expiry job's scans
+(`scans.py`) and the personalisation sequence (`personalisation.py`)."""
 
 from __future__ import annotations
 
-import functools
-import heapq
 import logging
-import random
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from domain.base import DomainEvent, PersonalIds, event_type, natural_id
+from domain import log as event_log
+from domain.base import PersonalIds, natural_id
 from domain.card import (
     PERSONALISATION_TIMEOUT,
     Card,
@@ -28,30 +29,23 @@ from domain.card import (
     RevocationReason,
 )
 from domain.clock import Clock, SystemClock
-from domain.errors import ConcurrencyConflict, InvalidValue, NotAllowed, NotFound, RuleViolation
+from domain.errors import InvalidValue, NotAllowed, NotFound, RuleViolation
 from domain.identity import Actor, CardSerial, CardType, Ura, UziNumber, UziPass
+from domain.log import LoggedEvent, topic_of
 from domain.mandate import Mandate
 from domain.order import BlankCardOrder, Pricing
 from domain.person import Person
 from domain.practice import ManagerRole, Practice, PracticeKind
+from domain.retry import command
+from domain.scans import ExpiryScan, StalePersonalisationScan
 from domain.text import plain_text
+from domain.transcodings import DateAsISO
 
 log = logging.getLogger(__name__)
 
-P = ParamSpec("P")
-R = TypeVar("R")
 A = TypeVar("A", bound=Aggregate)
 
-
-class DateAsISO(Transcoding):
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
+__all__ = ["CardLifecycle", "CreationStarted", "LoggedEvent", "Policy", "command", "topic_of"]
 
 
 @dataclass(frozen=True)
@@ -65,52 +59,6 @@ class Policy:
 class CreationStarted:
     card_id: UUID
     job_id: UUID
-
-
-def topic_of(event: object) -> str:
-    """The stable topic every event class of ours declares (`zorgid:Card.Revoked`)."""
-    return str(type(event).TOPIC)  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class LoggedEvent:
-    """One entry of the notification log, decoded, for auditors."""
-
-    position: int
-    type: str
-    topic: str
-    originator_id: UUID
-    originator_version: int
-    timestamp: datetime
-    actor: dict[str, Any]
-    payload: dict[str, Any]
-
-
-_BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
-
-MAX_ATTEMPTS = 12  # backoff of 1.25 s on average, 2.5 s at most, before a conflict
-
-
-def command(method: Callable[P, R]) -> Callable[P, R]:
-    """Run a command with optimistic concurrency: when another writer saved the
-    same aggregate first, reload and decide again; after a few tries, give up
-    with a clear conflict error. Nothing is appended by a refused attempt."""
-
-    @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                return method(*args, **kwargs)
-            except IntegrityError:
-                log.info("%s lost a concurrent write (attempt %d)", method.__name__, attempt)
-                if attempt == MAX_ATTEMPTS:
-                    raise ConcurrencyConflict() from None
-                # Exponential backoff with full jitter (ceilings 4 ms .. 500 ms), so two
-                # writers hammering one aggregate stop colliding in lockstep.
-                time.sleep(random.uniform(0, min(0.5, 0.002 * 2**attempt)))
-        raise AssertionError("unreachable")
-
-    return wrapper
 
 
 class CardLifecycle(Application[UUID]):
@@ -132,10 +80,8 @@ class CardLifecycle(Application[UUID]):
         self.personal_ids = personal_ids or PersonalIds()
         self.pricing = pricing or Pricing()
         self.policy = policy or Policy()
-        self._expiry_scanned = 0
-        self._expiry_heap: list[tuple[datetime, UUID]] = []
-        self._jobs_scanned = 0
-        self._jobs_heap: list[tuple[datetime, UUID, UUID]] = []  # (started, card, job)
+        self._expiry_scan = ExpiryScan()
+        self._stale_scan = StalePersonalisationScan(PERSONALISATION_TIMEOUT)
         self._saved_listeners: list[Callable[[int], None]] = []
 
     def on_saved(self, listener: Callable[[int], None]) -> None:
@@ -522,18 +468,8 @@ class CardLifecycle(Application[UUID]):
         workstation went off. Certificates issued for it go on the CRL then, though the
         card it wrote may never come back. Idempotent, like the expiry job."""
         by = by or Actor.system("expiry-job")
-        now = self.clock.now()
-        for event in self.read_log(after=self._jobs_scanned,
-                                   topics=[Card.CreationStarted.TOPIC]):
-            heapq.heappush(self._jobs_heap, (event.timestamp, event.originator_id,
-                                             UUID(str(event.payload["job_id"]))))
-            self._jobs_scanned = event.position
-        abandoned = []
-        while self._jobs_heap and now - self._jobs_heap[0][0] >= PERSONALISATION_TIMEOUT:
-            _, card_id, job_id = heapq.heappop(self._jobs_heap)
-            if self._abandon(card_id, job_id, by):
-                abandoned.append(card_id)
-        return abandoned
+        return [card_id for card_id, job_id in self._stale_scan.due(self, self.clock.now())
+                if self._abandon(card_id, job_id, by)]
 
     @command
     def _abandon(self, card_id: UUID, job_id: UUID, by: Actor) -> bool:
@@ -549,16 +485,8 @@ class CardLifecycle(Application[UUID]):
 
         Idempotent: a second run finds nothing to do."""
         by = by or Actor.system("expiry-job")
-        now = self.clock.now()
-        # Activations seen since the last run join a heap ordered by end; a long-running
-        # process (the service, the demo) thus reads each activation once.
-        for event in self.read_log(after=self._expiry_scanned, topics=[Card.Activated.TOPIC]):
-            heapq.heappush(self._expiry_heap, (event.payload["expires_at"], event.originator_id))
-            self._expiry_scanned = event.position
-        due = []
-        while self._expiry_heap and self._expiry_heap[0][0] <= now:
-            due.append(heapq.heappop(self._expiry_heap)[1])
-        return [card_id for card_id in dict.fromkeys(due) if self._expire_card(card_id, by)]
+        return [card_id for card_id in self._expiry_scan.due(self, self.clock.now())
+                if self._expire_card(card_id, by)]
 
     @command
     def _expire_card(self, card_id: UUID, by: Actor) -> bool:
@@ -613,7 +541,7 @@ class CardLifecycle(Application[UUID]):
                        is_admin, now)
         self.save(mandate)
 
-    # the notification log, for auditors and jobs
+    # the notification log, for auditors and jobs (domain/log.py)
 
     def read_log(
         self,
@@ -623,53 +551,14 @@ class CardLifecycle(Application[UUID]):
         page_size: int = 1000,
     ) -> Iterator[LoggedEvent]:
         """The events in the order they were stored (positions 1..N), decoded."""
-        remaining = limit
-        position = after
-        while remaining is None or remaining > 0:
-            size = page_size if remaining is None else min(page_size, remaining)
-            page = self.recorder.select_notifications(
-                position, size, topics=topics or (), inclusive_of_start=False
-            )
-            if not page:
-                return
-            for notification in page:
-                yield self.decode(notification.id, notification)
-            position = page[-1].id
-            if remaining is not None:
-                remaining -= len(page)
+        return event_log.read_log(self, after, limit, topics, page_size)
 
     def decode(self, position: int, stored: Any) -> LoggedEvent:
-        event = cast(DomainEvent, self.mapper.to_domain_event(stored))
-        fields = vars(event)
-        return LoggedEvent(
-            position=position,
-            type=event_type(stored.topic),
-            topic=stored.topic,
-            originator_id=event.originator_id,
-            originator_version=event.originator_version,
-            timestamp=event.timestamp,
-            actor=fields.get("actor", {}),
-            payload={k: v for k, v in fields.items() if k not in _BASE_FIELDS},
-        )
+        return event_log.decode(self, position, stored)
 
     def head(self) -> int:
-        return self.recorder.max_notification_id() or 0
+        return event_log.head(self)
 
     def history_at(self, aggregate_id: UUID, at: datetime) -> tuple[list[LoggedEvent], Aggregate]:
         """An aggregate's events up to `at`, and its state then, replayed from the store."""
-        stored = cast(list[DomainEvent], list(self.events.get(aggregate_id)))
-        if not stored:
-            raise NotFound("not_found", "there is nothing with that id in the store")
-        if at < stored[0].timestamp:
-            raise RuleViolation("before_first_event",
-                                f"there is no history before {stored[0].timestamp.isoformat()}")
-        upto = [e for e in stored if e.timestamp <= at]
-        aggregate: Aggregate = self.repository.get(aggregate_id,
-                                                   version=upto[-1].originator_version)
-        events = [LoggedEvent(
-            position=0, type=event_type(topic_of(e)), topic=topic_of(e),
-            originator_id=e.originator_id, originator_version=e.originator_version,
-            timestamp=e.timestamp, actor=getattr(e, "actor", {}),
-            payload={k: v for k, v in vars(e).items() if k not in _BASE_FIELDS},
-        ) for e in upto]
-        return events, aggregate
+        return event_log.history_at(self, aggregate_id, at)

@@ -43,7 +43,8 @@ from adapters.reader.apdu import CommandApdu  # noqa: E402
 from adapters.reader.pcsc import PcscTransport, PcscUnavailable, list_readers  # noqa: E402
 from adapters.reader.personalise import MANAGEMENT_ALGORITHM  # noqa: E402
 from adapters.reader.piv import PIV_AID  # noqa: E402
-from adapters.reader.virtual_card import VirtualPivCard, serve_vpcd  # noqa: E402
+from adapters.reader.virtual_card import VirtualPivCard  # noqa: E402
+from adapters.reader.vpcd import serve_vpcd  # noqa: E402
 from domain.identity import Actor, UziPass  # noqa: E402
 
 READER = "Virtual PCD 00 00"

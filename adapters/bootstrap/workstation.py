@@ -18,7 +18,8 @@ from adapters.reader.agent import Personalised, personalise
 from adapters.reader.pcsc import PcscTransport, ReaderError
 from adapters.reader.personalise import MANAGEMENT_ALGORITHM, PersonalisationError
 from adapters.reader.remote_agent import RemoteError, RemoteResult, run_job
-from adapters.reader.virtual_card import VirtualPivCard, serve_vpcd
+from adapters.reader.virtual_card import VirtualPivCard
+from adapters.reader.vpcd import serve_vpcd
 from adapters.settings import Settings
 from domain.clock import Clock, SystemClock
 from domain.errors import DomainError, InvalidValue, RuleViolation

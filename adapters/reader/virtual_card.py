@@ -1,31 +1,24 @@
 """A PIV-compatible virtual blank card, faithful enough for OpenSC's PIV driver.
 
-`VirtualPivCard.process` turns one command APDU into one response APDU and keeps
-the card's state (keys, objects, PIN and PUK counters, management key) in a JSON
-file, written atomically after every change, so the card survives a restart as a
-chip keeps its memory. `serve_vpcd` connects it to the vpcd driver of a real pcscd.
-Keys it generates are real (`cryptography`). It exists for tests and demos: the
-state file holds private keys as a chip does, so it is created with mode 0600.
+`VirtualPivCard.process` turns one command APDU into one response APDU; the card's
+memory is a `CardState` (`card_state.py`), saved after every change, so the card
+survives a restart as a chip keeps its memory; `vpcd.py` puts it in the vpcd reader of
+a real pcscd. Keys it generates are real (`cryptography`). It exists for tests and
+demos.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import secrets
-import socket
-import struct
-import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from adapters.reader.apdu import ApduFormatError, CommandApdu, ResponseApdu
+from adapters.reader.card_state import PIN_TRIES, PUK_TRIES, CardState
 from adapters.reader.piv import (
     INS_CHANGE_REFERENCE,
     INS_GENERAL_AUTHENTICATE,
@@ -59,8 +52,6 @@ APPLICATION_PROPERTY_TEMPLATE = encode_tlv(
 DISCOVERY = encode_tlv(0x7E, encode_tlv(0x4F, PIV_AID + b"\x01\x00")
                        + encode_tlv(0x5F2F, b"\x40\x00"))
 SLOTS = (0x9A, 0x9C, 0x9D, 0x9E)
-PIN_TRIES = PUK_TRIES = 3
-DEFAULT_PIN, DEFAULT_PUK = "123456", "12345678"
 
 
 def _atr() -> bytes:
@@ -76,19 +67,6 @@ def _atr() -> bytes:
 ATR = _atr()
 
 
-@dataclass
-class CardState:
-    serial: str
-    management_key_algorithm: int
-    management_key: str  # hex
-    pin: str = DEFAULT_PIN
-    puk: str = DEFAULT_PUK
-    pin_tries: int = PIN_TRIES
-    puk_tries: int = PUK_TRIES
-    objects: dict[str, str] = field(default_factory=dict)  # object id hex -> value hex
-    keys: dict[str, str] = field(default_factory=dict)  # slot hex -> private key PEM
-
-
 class Refused(Exception):
     def __init__(self, sw: int) -> None:
         super().__init__(f"{sw:04X}")
@@ -100,6 +78,10 @@ def _unpad(block: bytes) -> str:
 
 
 class VirtualPivCard:
+    """The PIV applet: one command APDU in, one response APDU out."""
+
+    atr = ATR
+
     def __init__(self, state: CardState, path: Path | None = None) -> None:
         self.state = state
         self.path = path
@@ -116,16 +98,11 @@ class VirtualPivCard:
 
     @classmethod
     def load(cls, path: Path) -> VirtualPivCard:
-        return cls(CardState(**json.loads(path.read_text())), path)
+        return cls(CardState.load(path), path)
 
     def save(self) -> None:
-        if self.path is None:
-            return
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(asdict(self.state), handle)
-        os.replace(temporary, self.path)
+        if self.path is not None:
+            self.state.save(self.path)
 
     def power_on(self) -> None:
         """Power-up or reset: security status and pending exchanges are gone."""
@@ -387,55 +364,3 @@ class VirtualPivCard:
 
 
 # the vpcd link (vsmartcard's virtual PCD: a 2-byte length, then the payload)
-
-POWER_OFF, POWER_ON, RESET, GET_ATR = 0, 1, 2, 4
-
-
-def _receive_exactly(sock: socket.socket, size: int) -> bytes:
-    data = bytearray()
-    while len(data) < size:
-        # vpcd sends length and payload in two writes; without QUICKACK, Nagle and
-        # delayed ACK stall every APDU by about 40 ms. The option is not sticky.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            raise ConnectionError("vpcd closed the connection")
-        data += chunk
-    return bytes(data)
-
-
-def serve_vpcd(card: VirtualPivCard, host: str = "127.0.0.1", port: int = 35963,
-               should_stop: Any = lambda: False, connect_timeout: float = 30.0,
-               on_connect: Any = None) -> None:
-    """Be the card in vpcd's reader until vpcd goes away or `should_stop()`.
-
-    `on_connect(sock)` receives the socket: shutting it down pulls the card out."""
-    deadline = time.monotonic() + connect_timeout
-    while True:
-        try:
-            sock = socket.create_connection((host, port), timeout=5)
-            break
-        except OSError:
-            if time.monotonic() > deadline or should_stop():
-                raise
-            time.sleep(0.1)
-    sock.settimeout(None)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    if on_connect is not None:
-        on_connect(sock)
-    with sock:
-        while not should_stop():
-            try:
-                (length,) = struct.unpack(">H", _receive_exactly(sock, 2))
-                payload = _receive_exactly(sock, length)
-            except OSError:  # vpcd went away, or the card was pulled out
-                return
-            if length == 1:
-                control = payload[0]
-                if control in (POWER_ON, RESET, POWER_OFF):
-                    card.power_on()
-                elif control == GET_ATR:
-                    sock.sendall(struct.pack(">H", len(ATR)) + ATR)
-                continue
-            response = card.process(payload)
-            sock.sendall(struct.pack(">H", len(response)) + response)

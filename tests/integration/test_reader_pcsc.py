@@ -12,7 +12,8 @@ import pytest
 
 from adapters.reader.apdu import ApduConnection
 from adapters.reader.piv import KeyAlgorithm, PivSession, Slot
-from adapters.reader.virtual_card import VirtualPivCard, serve_vpcd
+from adapters.reader.virtual_card import VirtualPivCard
+from adapters.reader.vpcd import serve_vpcd
 
 KEY = bytes(range(16))
 

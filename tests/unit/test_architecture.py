@@ -88,7 +88,7 @@ def test_routers_import_neither_the_app_nor_each_other():
 ALLOWED_CLI = ("adapters.cli", "adapters.bootstrap", "adapters.settings")
 ALLOWED_ROUTES = ("adapters.http.routes", "adapters.http.deps", "adapters.http.auth",
                   "adapters.http.errors", "adapters.http.schemas", "adapters.http.job_tokens",
-                  "adapters.http.dev_login", "adapters.settings")
+                  "adapters.http.dev_login", "adapters.http.portal", "adapters.settings")
 
 
 def _wiring(graph: dict[str, set[str]]) -> dict[str, set[str]]:

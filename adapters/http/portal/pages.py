@@ -1,0 +1,97 @@
+"""The portal's page: a manager's practices (cards, orders, invoices, guest use, what
+expires when) and an employee's own cards and card creation."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from adapters.http.deps import principal
+from adapters.http.job_tokens import job_token
+from adapters.http.portal.texts import TEXTS, language
+from domain.card import RevocationReason
+from domain.errors import DomainError, NotFound
+from projections import cards, expiry, guest_uses, invoices, jobs, orders, practices
+
+router = APIRouter(prefix="/portal", include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+
+
+def render(request: Request, name: str, **context: Any) -> HTMLResponse:
+    lang = language(request)
+    texts = TEXTS[lang]
+    response = templates.TemplateResponse(request, name, {
+        "lang": lang, "t": lambda key: texts.get(key, key), "dev": request.app.state.dev,
+        **context})
+    # one-click buttons: no other site may frame these pages
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+def portal(request: Request) -> Any:
+    try:
+        caller = principal(request)
+    except DomainError:
+        if request.app.state.dev:
+            return RedirectResponse("/portal/dev-login", status_code=303)
+        raise
+    if caller.uzi_pass is None:
+        raise NotFound("people_only", "the portal is for people, not service tokens")
+    who = caller.uzi_pass
+    with request.app.state.views.current() as db:
+        now = request.app.state.clock.now()
+        sections = []
+        for ura in sorted(practices.roles_of(db, who.uzi_number)):
+            practice = practices.practice(db, ura) or {"name": ura}
+            due = Counter(row["expires_at"][:7]
+                          for row in expiry.expiring(db, now, 366, ura))
+            months = [((now.replace(day=1) + timedelta(days=32 * i)).strftime("%Y-%m"))
+                      for i in range(12)]
+            counts = [(m[2:], due.get(m, 0)) for m in months]
+            sections.append({"ura": ura, "name": practice["name"],
+                             "cards": cards.cards_of_practice(db, ura, now),
+                             "orders": orders.orders_of(db, ura)[-10:],
+                             "invoices": invoices.invoices_of(db, ura),
+                             "guest_uses": guest_uses.guest_uses(db, now, host_ura=ura),
+                             "expiring": counts,
+                             "scale": 90 / max(1, *(c for _, c in counts))})
+        mine = cards.cards_of_holder(db, who.uzi_number, now)
+        job = None
+        if request.query_params.get("job"):
+            job = jobs.job(db, request.query_params["job"])
+            if job is not None and job["holder_uzi_number"] != who.uzi_number:
+                job = None  # a job is its holder's business only
+            if job is not None:
+                card = cards.card(db, job["card_id"], now)
+                job = {**job, "serial": card["serial"] if card else ""}
+                if job["status"] in ("started", "certificates_issued"):
+                    job["agent_command"] = _agent_command(request, job["job_id"])
+    message = request.query_params.get("msg")
+    texts = TEXTS[language(request)]
+    return render(request, "portal.html", who=f"{who.name} ({who.uzi_number})",
+                   practices=sections, my_cards=mine if mine or not sections else None,
+                   reasons=[r.value for r in RevocationReason
+                            if r is not RevocationReason.SUPERSEDED],
+                   notice=texts.get(message) if message else None,
+                   error=request.query_params.get("error"), job=job,
+                   refresh=job is not None and job["status"] in ("started",
+                                                                 "certificates_issued"))
+
+
+def _agent_command(request: Request, job_id: str) -> str:
+    """What the employee runs at the workstation with the reader: the job's own token,
+    good for this one card only."""
+    token = job_token(request.app.state.job_secret, UUID(job_id))
+    api = str(request.base_url).rstrip("/")
+    # in the environment, not the agent's arguments, which other users of the PC can list
+    return (f"ZORGID_JOB_TOKEN={token} zorgid reader-agent --api {api} --job {job_id} "
+            "--reader OMNIKEY")
