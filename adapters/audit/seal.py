@@ -28,6 +28,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from adapters.secrets import create_secret_file
 from domain.errors import DomainError, NotFound
@@ -46,7 +47,7 @@ def _field(data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + data
 
 
-def event_digest(notification: Any) -> bytes:
+def event_digest(notification: Notification) -> bytes:
     return hashlib.sha256(
         _field(str(notification.originator_id).encode())
         + struct.pack(">Q", notification.originator_version)
@@ -114,7 +115,7 @@ class UnreadableRow(Exception):
         self.after = after
 
 
-def notifications(recorder: Any, after: int = 0) -> Iterator[Any]:
+def notifications(recorder: ApplicationRecorder, after: int = 0) -> Iterator[Notification]:
     while True:
         try:
             page = recorder.select_notifications(after, PAGE, inclusive_of_start=False)
@@ -145,7 +146,7 @@ class SealResult:
     new_key: bool
 
 
-def seal(recorder: Any, directory: Path, now: datetime | None = None) -> SealResult:
+def seal(recorder: ApplicationRecorder, directory: Path, now: datetime | None = None) -> SealResult:
     """Extend the chain to the head of the log and sign checkpoints."""
     key, new_key = load_or_create_private_key(directory)
     conn = open_chain(directory / AUDIT_FILE)
@@ -243,7 +244,8 @@ def _classify(conn: sqlite3.Connection, position: int, stored: Any | None,
                    f"v{stored.originator_version}) differs from what was sealed")
 
 
-def verify(recorder: Any, audit_path: Path, public_key: Ed25519PublicKey) -> Verdict:
+def verify(recorder: ApplicationRecorder, audit_path: Path,
+           public_key: Ed25519PublicKey) -> Verdict:
     """Recompute the chain from the store and check it against the signed checkpoints."""
     verdict = Verdict()
     if not audit_path.exists():

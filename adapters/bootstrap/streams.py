@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from adapters.bootstrap.store import open_lifecycle, open_views_db
 from adapters.kafka import connection
 from adapters.kafka.consumer import BillingTotals, KafkaSource
-from adapters.kafka.relay import DEFAULT_TOPIC, PAGE_SIZE, Relay, RelayTracking
+from adapters.kafka.relay import DEFAULT_TOPIC, PAGE_SIZE, Relay, RelayStats, RelayTracking
 from adapters.kafka.schema import write_schemas
 from adapters.settings import Settings
 from projections.runner import Projector
@@ -30,7 +29,7 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor
 
 def relay_to_topic(settings: Settings, bootstrap: str, topic: str, attempts: int,
                    personal_data: bool, page_size: int, until_caught_up: bool, poll: float,
-                   stopping: Callable[[], bool]) -> Any:
+                   stopping: Callable[[], bool]) -> RelayStats:
     """Follow the store's log and publish every event; the relay's statistics."""
     app = open_lifecycle(settings)
     views = open_views_db(settings)
@@ -63,7 +62,7 @@ def project_from_topic(settings: Settings, bootstrap: str, topic: str, attempts:
 
 
 def billing_totals(bootstrap: str, topic: str, attempts: int, group: str, state: Path,
-                   idle: float) -> dict[str, Any]:
+                   idle: float) -> dict[str, dict[str, int]]:
     """The example billing consumer's invoice totals per practice, in integer cents."""
     totals = BillingTotals(str(state))
     consumer = connection.consumer(bootstrap, group, topic, attempts)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from adapters.audit import seal as sealing
+from adapters.audit.replay import History
 from adapters.audit.replay import history as replay_history
 from adapters.backup import backup, restore
 from adapters.bootstrap.store import demo_personal_ids_key, init_data_dir, open_lifecycle
@@ -22,7 +22,7 @@ __all__ = ["backup", "demo_history", "history", "rekey", "restore", "seal",
            "seal_public_key_file", "server_demo_data", "verify_seal"]
 
 
-def history(settings: Settings, target: str, at: dt.datetime | None) -> Any:
+def history(settings: Settings, target: str, at: dt.datetime | None) -> History:
     """`zorgid audit history`: a card's or practice's events and state, replayed."""
     app = open_lifecycle(settings)
     try:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote
 
 from cryptography import x509
@@ -16,6 +17,9 @@ from fastapi import Request
 from adapters.http.tokens import TokenStore
 from domain.errors import DomainError
 from domain.identity import UziPass
+
+if TYPE_CHECKING:  # the verdict's shape; the checker itself comes from the composition root
+    from adapters.pki.uzi import Verdict
 
 
 class Unauthenticated(DomainError):
@@ -39,20 +43,30 @@ class Principal:
         return self.uzi_pass
 
 
+class CertificateCheck(Protocol):
+    """The verdict on a client certificate at a moment, with the chain it came with
+    (the composition root's `CertificateChecker`)."""
+
+    def __call__(self, certificate: x509.Certificate, at: datetime,
+                 chain: Sequence[x509.Certificate] = ()) -> Verdict: ...
+
+
 @dataclass
 class AuthSettings:
     header: str
     trusted_proxies: frozenset[str]
-    check: Callable[..., Any]  # (certificate, moment, chain) -> verdict
+    check: CertificateCheck
     # Validating a chain costs milliseconds; a valid verdict is reused for a minute (our
     # own cards' revocation is still looked up on every request), and not at all once
     # the UZI CRLs changed: a pass revoked in a new list is refused on the next request.
-    verdicts: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    verdicts: dict[str, tuple[float, Verdict]] = field(default_factory=dict)
     lifetime: float = 60.0
     generation: Callable[[], object] = lambda: None
     seen_generation: object = None
 
-    def verdict(self, forwarded: str, at: Any, parse: Callable[[], Any]) -> Any:
+    def verdict(self, forwarded: str, at: datetime,
+                parse: Callable[[], tuple[x509.Certificate, list[x509.Certificate]]]
+                ) -> Verdict:
         generation = self.generation()
         if generation != self.seen_generation:
             self.verdicts.clear()
@@ -61,7 +75,7 @@ class AuthSettings:
         cached = self.verdicts.get(key)
         now = time.monotonic()
         if cached is not None and now - cached[0] < self.lifetime \
-                and cached[1].identity.not_after > at:
+                and cached[1].identity is not None and cached[1].identity.not_after > at:
             return cached[1]
         leaf, chain = parse()
         found = self.check(leaf, at, chain)
@@ -73,7 +87,7 @@ class AuthSettings:
 
     @classmethod
     def of(cls, header: str, trusted_proxies: frozenset[str],
-           check: Callable[..., Any]) -> AuthSettings:
+           check: CertificateCheck) -> AuthSettings:
         generation = getattr(check, "generation", lambda: None)
         return cls(header, trusted_proxies, check, generation=generation,
                    seen_generation=generation())
@@ -95,7 +109,7 @@ def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,
     if client not in settings.trusted_proxies:
         raise Unauthenticated("untrusted_proxy",
                               "a client certificate is accepted only from the TLS proxy")
-    def parse() -> tuple[Any, list[Any]]:
+    def parse() -> tuple[x509.Certificate, list[x509.Certificate]]:
         try:
             leaf, *chain = x509.load_pem_x509_certificates(unquote(forwarded).encode())
         except ValueError:

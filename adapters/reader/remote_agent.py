@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
@@ -32,7 +33,7 @@ class RemoteResult:
     sealed: bool
 
 
-def _check(response: Any) -> Any:
+def _check(response: httpx.Response) -> Any:
     if response.status_code >= 400:
         try:
             body = response.json()
@@ -42,7 +43,7 @@ def _check(response: Any) -> Any:
     return response.json() if response.content else None
 
 
-def run_job(client: Any, job_id: UUID, token: str, transport: Transport, pin: str,
+def run_job(client: httpx.Client, job_id: UUID, token: str, transport: Transport, pin: str,
             puk: str) -> RemoteResult:
     """`client` is an httpx.Client with the API as base URL."""
     try:
