@@ -17,6 +17,12 @@ ManagerRole = Literal["administrator", "beheerder"]
 PracticeKind = Literal["huisartsenpraktijk", "huisartsenpost", "apotheek"]
 
 
+class RequestBody(BaseModel):
+    """Every request body: a field the API does not know is refused (422), not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class Answer(BaseModel):
     """An answer: fields a view may hold beyond these are left out, never sent."""
 

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from adapters.pki.uzi import MS_UPN, UZI_OTHER_NAME, der_ia5, der_utf8
-from domain.identity import CardHolder, UziPass
+from domain.identity import CardHolder
 
 MS_DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.12")
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
@@ -29,12 +29,6 @@ class Holder:
     given_name: str
     surname: str
     organisation: str
-
-    @classmethod
-    def of(cls, uzi_pass: UziPass, organisation: str) -> Holder:
-        """The holder of a card made with this UZI pass, at this practice."""
-        return cls(uzi_pass.uzi_number, uzi_pass.card_type.value, uzi_pass.ura, uzi_pass.role,
-                   uzi_pass.agb, uzi_pass.given_name, uzi_pass.surname, organisation)
 
     @classmethod
     def of_card(cls, holder: CardHolder, organisation: str) -> Holder:

@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict
 
 from adapters.http.deps import Caller, PersonCaller, ViewsDb, lifecycle
 from adapters.http.job_tokens import job_token
@@ -22,6 +21,7 @@ from adapters.http.schemas import (
     GuestUseGranted,
     Linked,
     Mandate,
+    RequestBody,
 )
 from domain.errors import InvalidValue, NotAllowed, NotFound
 from domain.picture import jsonable, state_of
@@ -30,23 +30,19 @@ from projections import cards, guest_uses, mandates
 router = APIRouter(tags=["cards"], responses=ERRORS)
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class StartCreationRequest(Strict):
+class StartCreationRequest(RequestBody):
     card_serial: str
 
 
-class ReasonRequest(Strict):
+class ReasonRequest(RequestBody):
     reason: str
 
 
-class LinkRequest(Strict):
+class LinkRequest(RequestBody):
     ura: str
 
 
-class GuestUseRequest(Strict):
+class GuestUseRequest(RequestBody):
     host_ura: str
     starts_on: date
     ends_on: date

@@ -12,13 +12,13 @@ from uuid import UUID
 
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Header, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from adapters.http.auth import Unauthenticated
 from adapters.http.deps import ViewsDb, lifecycle
 from adapters.http.errors import Unavailable
 from adapters.http.job_tokens import job_token
-from adapters.http.schemas import ERRORS, IssuedCertificates, Job
+from adapters.http.schemas import ERRORS, IssuedCertificates, Job, RequestBody
 from domain.errors import InvalidValue, NotFound
 from domain.personalisation import READER_AGENT
 from projections import jobs
@@ -28,14 +28,13 @@ router = APIRouter(prefix="/v1/personalisation-jobs", tags=["personalisation"],
 AGENT = READER_AGENT
 
 
-class PublicKeys(BaseModel):
+class PublicKeys(RequestBody):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     authentication: str = Field(alias="9A")
     signature: str = Field(alias="9C")
 
 
-class Result(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Result(RequestBody):
     outcome: Literal["activated", "failed"]
     step: str | None = Field(default=None, max_length=64)
     detail: str = Field(default="", max_length=500)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import Field, StrictInt
 
 from adapters.http.deps import Caller, PersonCaller, ViewsDb, lifecycle
 from adapters.http.routes.common import require_manager
@@ -20,6 +20,7 @@ from adapters.http.schemas import (
     PlacedOrder,
     Practice,
     Registered,
+    RequestBody,
 )
 from domain.errors import InvalidValue, NotFound
 from projections import cards, expiry, orders, practices
@@ -27,27 +28,23 @@ from projections import cards, expiry, orders, practices
 router = APIRouter(prefix="/v1/practices", tags=["practices"], responses=ERRORS)
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RegisterPracticeRequest(Strict):
+class RegisterPracticeRequest(RequestBody):
     ura: str
     name: str
     kind: Literal["huisartsenpraktijk", "huisartsenpost", "apotheek"]
 
 
-class AppointManagerRequest(Strict):
+class AppointManagerRequest(RequestBody):
     uzi_number: str
     name: str
     role: Literal["administrator", "beheerder"]
 
 
-class PlaceOrderRequest(Strict):
+class PlaceOrderRequest(RequestBody):
     quantity: StrictInt = Field(ge=1, le=500)  # not true, not "5"
 
 
-class GrantMandateRequest(Strict):
+class GrantMandateRequest(RequestBody):
     mandatee_uzi_number: str
     valid_until: datetime
 

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, ConfigDict
 
 from adapters.http.auth import Principal
 from adapters.http.deps import Caller, ViewsDb, lifecycle, service_role
@@ -19,6 +18,7 @@ from adapters.http.schemas import (
     Invoice,
     LoggedEvent,
     PersonMe,
+    RequestBody,
     ServiceMe,
     binary,
 )
@@ -30,8 +30,7 @@ from projections import cards, certificates, invoices, practices
 router = APIRouter(tags=["service"])
 
 
-class ShipmentRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ShipmentRequest(RequestBody):
     card_serials: list[str]
 
 
