@@ -369,10 +369,13 @@ class DemoScenario:
             self.summary.unlinks += 1
         new = self.rng.choice([h for h in self.practices if h is not old])
         if new.registered and new.ura not in self.app.get_card(card_id).links:
-            self.at(self.later(3, 20), lambda: self.link(new, card_id))
+            self.at(self.later(3, 20), lambda: self.link(new, card_id, staff.uzi))
 
-    def link(self, p: DemoPractice, card_id: UUID) -> None:
-        if self.active(card_id) and p.ura not in self.app.get_card(card_id).links:
+    def link(self, p: DemoPractice, card_id: UUID, holder: UziPass) -> None:
+        """R7: the holder asks the new practice, and a manager there approves."""
+        if self.active(card_id) and p.ura not in self.app.get_card(card_id).links \
+                and self.usable(holder):
+            self.app.request_link(card_id, p.ura, holder)
             self.app.link_card(card_id, p.ura, self.manager_of(p))
             self.summary.links += 1
 

@@ -386,14 +386,108 @@ class CardLifecycle(Application[UUID]):
             "linked to, may do this",
         )
 
+    # links need both sides' consent (R7): the holder asks and a manager approves, or a
+    # manager invites and the holder accepts; the link exists after the second step
+
+    @command
+    def request_link(self, card_id: UUID, ura: str, by: UziPass) -> str:
+        """The holder asks to link their card to a practice: "requested", or "linked" when
+        that practice had invited them already."""
+        actor, now = self._authenticated(by)
+        card = self.get_card(card_id)
+        card.check_issued(now)
+        if not card.is_holder(actor):
+            raise NotAllowed("not_holder",
+                             "only the card's holder asks to link it to a practice (R7)")
+        practice = self._registered_practice(Ura(ura))
+        if practice.is_invited(actor.uzi_number):
+            card.link(Ura(practice.ura), actor, now)
+            practice.end_invitation(str(actor.uzi_number), "accepted", actor, now)
+            self.save(card, practice)
+            return "linked"
+        card.request_link(Ura(practice.ura), actor, now)
+        self.save(card)
+        return "requested"
+
+    @command
+    def invite_to_link(self, ura: str, uzi_number: str, by: UziPass) -> str:
+        """A manager invites a person to link their card to the practice: "invited", or
+        "linked" when that person's active card had asked already."""
+        actor, now = self._authenticated(by)
+        practice = self._registered_practice(Ura(ura))
+        practice.check_is_manager(actor)
+        invited = UziNumber(uzi_number)
+        person = self.find_person(invited)
+        card_id = person.current_card(now) if person is not None else None
+        card = self.get_card(card_id) if card_id is not None else None
+        if card is not None and Ura(practice.ura) in card.links:
+            raise RuleViolation("already_linked", "this person's card is already linked to "
+                                "the practice")
+        if card is not None and Ura(practice.ura) in card.link_requests:
+            card.link(Ura(practice.ura), actor, now)
+            self.save(card)
+            return "linked"
+        practice.invite_to_link(invited, actor, now)
+        self.save(practice)
+        return "invited"
+
     @command
     def link_card(self, card_id: UUID, ura: str, by: UziPass) -> None:
+        """The second step of a link: a manager approves the holder's request, or the
+        holder accepts the practice's invitation. A manager alone never links someone
+        else's card, nor a holder alone (R7)."""
         actor, now = self._authenticated(by)
         card = self.get_card(card_id)
         practice = self.get_practice(ura)
+        card.check_issued(now)
+        if Ura(practice.ura) in card.links:
+            raise RuleViolation("already_linked", "this card is already linked to that practice")
+        if card.is_holder(actor):
+            if not practice.is_invited(actor.uzi_number):
+                raise RuleViolation(
+                    "link_consent_required",
+                    f"{practice.name} has not invited you; ask to be linked (a link request) "
+                    "and a manager there approves it")
+            card.link(Ura(practice.ura), actor, now)
+            practice.end_invitation(str(actor.uzi_number), "accepted", actor, now)
+            self.save(card, practice)
+            return
         practice.check_is_manager(actor)
-        card.link(Ura(ura), actor, now)
+        if Ura(practice.ura) not in card.link_requests:
+            raise RuleViolation(
+                "link_consent_required",
+                "the card's holder has not asked to be linked to this practice; invite them "
+                "by UZI number and the link exists once they accept (R7)")
+        card.link(Ura(practice.ura), actor, now)
         self.save(card)
+
+    @command
+    def end_link_request(self, card_id: UUID, ura: str, by: UziPass) -> None:
+        """The holder withdraws their request, or a manager of the practice declines it."""
+        actor, now = self._authenticated(by)
+        card = self.get_card(card_id)
+        practice = self.get_practice(ura)
+        if card.is_holder(actor):
+            outcome = "withdrawn"
+        else:
+            practice.check_is_manager(actor)
+            outcome = "declined"
+        card.end_link_request(Ura(practice.ura), outcome, actor, now)
+        self.save(card)
+
+    @command
+    def end_link_invitation(self, ura: str, uzi_number: str, by: UziPass) -> None:
+        """The invited person declines, or a manager of the practice withdraws it."""
+        actor, now = self._authenticated(by)
+        practice = self.get_practice(ura)
+        invited = UziNumber(uzi_number)
+        if actor.uzi_number == invited:
+            outcome = "declined"
+        else:
+            practice.check_is_manager(actor)
+            outcome = "withdrawn"
+        practice.end_invitation(invited, outcome, actor, now)
+        self.save(practice)
 
     @command
     def unlink_card(self, card_id: UUID, ura: str, by: UziPass) -> None:

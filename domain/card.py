@@ -202,6 +202,27 @@ class Card(Aggregate):
 
         def apply(self, card: Card) -> None:
             card.links.add(self.ura)
+            card.link_requests.discard(self.ura)  # a request approved is a request no more
+
+    class LinkRequested(Event):
+        """The holder asked to be linked to a practice (R7); a manager approves or not."""
+
+        TOPIC = "zorgid:Card.LinkRequested"
+        ura: str
+
+        def apply(self, card: Card) -> None:
+            card.link_requests.add(self.ura)
+
+    class LinkRequestEnded(Event):
+        """A link request ended without a link: declined by the practice, or withdrawn by
+        the holder."""
+
+        TOPIC = "zorgid:Card.LinkRequestEnded"
+        ura: str
+        outcome: str  # "declined" or "withdrawn"
+
+        def apply(self, card: Card) -> None:
+            card.link_requests.discard(self.ura)
 
     class UnlinkedFromPractice(Event):
         TOPIC = "zorgid:Card.UnlinkedFromPractice"
@@ -279,6 +300,7 @@ class Card(Aggregate):
         self.activated_at: datetime | None = None
         self.expires_at: datetime | None = None
         self.links: set[str] = set()
+        self.link_requests: set[str] = set()  # URAs the holder asked to be linked to
         self.guest_uses: dict[UUID, GuestUse] = {}
         self.suspension_reason: str | None = None
         self.revoked_at: datetime | None = None
@@ -488,6 +510,25 @@ class Card(Aggregate):
         self.trigger_event(
             self.LinkedToPractice, ura=str(ura), actor=actor.to_dict(), timestamp=now
         )
+
+    def request_link(self, ura: Ura, actor: Actor, now: datetime) -> None:
+        """R7: the holder's half of a link's consent."""
+        self.check_issued(now)
+        if ura in self.links:
+            raise RuleViolation("already_linked", "this card is already linked to that practice")
+        if ura in self.link_requests:
+            raise RuleViolation("link_already_requested",
+                                "you already asked to be linked to that practice; a manager "
+                                "there approves or declines it")
+        self.trigger_event(self.LinkRequested, ura=str(ura), actor=actor.to_dict(),
+                           timestamp=now)
+
+    def end_link_request(self, ura: Ura, outcome: str, actor: Actor, now: datetime) -> None:
+        if ura not in self.link_requests:
+            raise RuleViolation("no_link_request",
+                                "there is no open request to link this card to that practice")
+        self.trigger_event(self.LinkRequestEnded, ura=str(ura), outcome=outcome,
+                           actor=actor.to_dict(), timestamp=now)
 
     def unlink(self, ura: Ura, actor: Actor, now: datetime) -> None:
         # R7: unlinking (the employee leaves) never revokes the card.

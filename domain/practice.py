@@ -77,6 +77,24 @@ class Practice(Aggregate):
         def apply(self, practice: Practice) -> None:
             del practice.managers[self.uzi_number]
 
+    class LinkInvitationSent(Event):
+        """A manager invited a person (by UZI number) to link their card to the practice
+        (R7); the link exists once the holder accepts."""
+
+        TOPIC = "zorgid:Practice.LinkInvitationSent"
+        uzi_number: str
+
+        def apply(self, practice: Practice) -> None:
+            practice.invitations[self.uzi_number] = self.timestamp
+
+    class LinkInvitationEnded(Event):
+        TOPIC = "zorgid:Practice.LinkInvitationEnded"
+        uzi_number: str
+        outcome: str  # "accepted", "declined" (by the person) or "withdrawn" (by a manager)
+
+        def apply(self, practice: Practice) -> None:
+            practice.invitations.pop(self.uzi_number, None)
+
     def __init__(
         self,
         ura: str,
@@ -95,6 +113,7 @@ class Practice(Aggregate):
                 administrator_uzi_number, administrator_name, ManagerRole.ADMINISTRATOR
             )
         }
+        self.invitations: dict[str, datetime] = {}  # UZI number -> invited at
 
     @staticmethod
     def create_id(ura: str) -> UUID:
@@ -125,6 +144,26 @@ class Practice(Aggregate):
 
     def is_manager(self, uzi_number: str | None) -> bool:
         return uzi_number is not None and uzi_number in self.managers
+
+    def is_invited(self, uzi_number: str | None) -> bool:
+        return uzi_number is not None and uzi_number in self.invitations
+
+    def invite_to_link(self, uzi_number: str, actor: Actor, now: datetime) -> None:
+        """R7: a manager's half of a link's consent, addressed to a person."""
+        self.check_is_manager(actor)
+        if uzi_number in self.invitations:
+            raise RuleViolation("already_invited",
+                                "this person has already been invited to link their card")
+        self.trigger_event(self.LinkInvitationSent, uzi_number=uzi_number,
+                           actor=actor.to_dict(), timestamp=now)
+
+    def end_invitation(self, uzi_number: str, outcome: str, actor: Actor,
+                       now: datetime) -> None:
+        if uzi_number not in self.invitations:
+            raise RuleViolation("no_link_invitation",
+                                "there is no open invitation for this person to link a card")
+        self.trigger_event(self.LinkInvitationEnded, uzi_number=uzi_number, outcome=outcome,
+                           actor=actor.to_dict(), timestamp=now)
 
     def administrators(self) -> list[Manager]:
         return [m for m in self.managers.values() if m.role is ManagerRole.ADMINISTRATOR]

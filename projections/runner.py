@@ -30,6 +30,7 @@ from projections.expiry import ExpiryView
 from projections.guest_uses import GuestUsesView
 from projections.invoices import InvoicesView
 from projections.jobs import JobsView
+from projections.links import LinksView
 from projections.mandates import MandatesView
 from projections.orders import OrdersView
 from projections.practices import PracticesView
@@ -43,7 +44,8 @@ BATCH_SIZE = 2000
 
 def all_views() -> list[View]:
     return [PracticesView(), OrdersView(), BlankCardsView(), CardsView(), ExpiryView(),
-            GuestUsesView(), MandatesView(), InvoicesView(), CertificatesView(), JobsView()]
+            GuestUsesView(), MandatesView(), InvoicesView(), CertificatesView(), JobsView(),
+            LinksView()]
 
 
 class Notification(Protocol):

@@ -145,6 +145,45 @@ class Linked(Answer):
     ura: str
 
 
+class LinkRequested(Answer):
+    card_id: UUID
+    ura: str
+    status: Literal["requested", "linked"] = Field(
+        description="requested: a manager of the practice approves or declines it; linked: "
+                    "the practice had invited you, so the card is linked now (R7)")
+
+
+class LinkInvited(Answer):
+    ura: str
+    uzi_number: str
+    status: Literal["invited", "linked"] = Field(
+        description="invited: the person accepts or declines it; linked: their card had "
+                    "asked to be linked, so it is linked now (R7)")
+
+
+class OpenLinkRequest(Answer):
+    card_id: UUID
+    ura: str
+    serial: str | None
+    holder_uzi_number: str | None
+    holder_name: str | None
+    requested_at: AwareDatetime
+
+
+class OpenLinkInvitation(Answer):
+    ura: str
+    uzi_number: str
+    invited_at: AwareDatetime
+    invited_by: str | None
+
+
+class LinkInvitationForMe(Answer):
+    ura: str
+    practice_name: str | None
+    invited_at: AwareDatetime
+    invited_by: str | None
+
+
 class GuestUseGranted(Answer):
     guest_use_id: UUID
 
@@ -213,6 +252,10 @@ class PersonMe(Answer):
     logged_in_with: Literal["uzi_pass", "zorgid_card"]
     roles: dict[str, ManagerRole] = Field(description="URA to role, where a manager")
     cards: list[Card]
+    link_invitations: list[LinkInvitationForMe] = Field(
+        default_factory=list,
+        description="practices that invited you to link your card (accept with POST "
+                    "/v1/cards/{card_id}/links)")
 
 
 class ServiceMe(Answer):

@@ -38,6 +38,8 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "Practice.Registered": frozenset({"administrator_uzi_number", "administrator_name"}),
     "Practice.ManagerAppointed": frozenset({"uzi_number", "name"}),
     "Practice.ManagerDismissed": frozenset({"uzi_number"}),
+    "Practice.LinkInvitationSent": frozenset({"uzi_number"}),
+    "Practice.LinkInvitationEnded": frozenset({"uzi_number"}),
     "Mandate.Granted": frozenset({"grantor_uzi_number", "grantor_name", "mandatee_uzi_number"}),
 }
 # Inside nested objects (the card holder, the actor): what may stay without personal data.

@@ -113,8 +113,13 @@ def build_world(identities, directory, variant: str = ""):
                             passes["other_administrator"])
         values["guest_use"] = str(app.grant_guest_use(
             card, OTHER, TODAY, TODAY + dt.timedelta(days=7), passes["other_administrator"]))
+    values["other"], values["holder_uzi"] = OTHER, PEOPLE["holder"][0]
     if variant == "suspended":
         app.suspend_card(card, "kwijt", passes["holder"])
+    if variant == "link_requested":
+        app.request_link(card, OTHER, passes["holder"])
+    if variant == "link_invited":
+        app.invite_to_link(OTHER, PEOPLE["holder"][0], passes["other_administrator"])
     tokens = TokenStore(directory / "tokens.json")
     headers = {name: header(i) for name, i in issued.items()}
     headers.update({role: {"Authorization": f"Bearer {tokens.create(role)}"}

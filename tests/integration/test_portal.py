@@ -59,14 +59,56 @@ def test_a_manager_links_and_unlinks_a_card_and_sees_orders(portal):
     page = client.get("/portal")
     assert page.status_code == 200 and "Bestellingen" in page.text
     assert "€ 189.91" in page.text  # 2 x 75.00 + 6.95, plus 21 % VAT
-    linked = client.post(f"/portal/practices/{URA_A}/link", data={"serial": f"zid{URA_B}01"})
+    assert 'name="serial" placeholder="ZID000000001" required' not in page.text.split(
+        "Koppelverzoeken")[1].split("Bestellingen")[0]  # no link-by-serial form any more
+    # R7, the attack: a manager alone cannot link someone else's card by its serial
+    taken = client.post(f"/portal/practices/{URA_A}/link", data={"serial": f"zid{URA_B}01"})
+    assert notice(taken).startswith("Koppelen kan alleen met toestemming van beide kanten")
+    assert "Eva Medewerker" not in taken.text
+    # the locum asks practice A, and a manager there approves
+    locum = portal(EMPLOYEE_B)
+    mine = locum.get("/portal")
+    card_id = re.search(r'data-my-card="([^"]+)"', mine.text).group(1)
+    asked = locum.post(f"/portal/cards/{card_id}/link-requests", data={"ura": URA_A})
+    assert notice(asked) == ("Uw verzoek is verstuurd. Een beheerder van de praktijk keurt "
+                             "het goed.")
+    assert f"Gevraagd bij {URA_A}" in asked.text
+    client = portal(DOCTOR_A)
+    requests = client.get("/portal")
+    assert f'data-link-request="{card_id}"' in requests.text and "Eva Medewerker" in requests.text
+    linked = client.post(f"/portal/cards/{card_id}/link-requests/{URA_A}/approve")
     assert notice(linked) == "De kaart is gekoppeld."
-    assert "Eva Medewerker" in linked.text  # the locum's card now shows at practice A
-    card_id = re.search(r'data-card="([^"]+)"', linked.text).group(1)
+    assert f'data-card="{card_id}"' in linked.text  # the locum's card now shows at practice A
     unlinked = client.post(f"/portal/cards/{card_id}/unlink/{URA_A}")
     assert notice(unlinked) == "De kaart is ontkoppeld."
     unknown = client.post(f"/portal/practices/{URA_A}/link", data={"serial": "ZIDNOSUCH9"})
     assert notice(unknown) == "Er is geen kaart met dat serienummer."
+
+
+def test_a_manager_invites_by_uzi_number_and_the_holder_accepts_or_declines(portal):
+    client = portal(DOCTOR_A)
+    invited = client.post(f"/portal/practices/{URA_A}/link-invitations",
+                          data={"uzi_number": EMPLOYEE_B.uzi_number})
+    assert notice(invited) == ("De uitnodiging is verstuurd. De kaart wordt gekoppeld zodra "
+                               "de houder accepteert.")
+    again = client.post(f"/portal/practices/{URA_A}/link-invitations",
+                        data={"uzi_number": EMPLOYEE_B.uzi_number})
+    assert notice(again) == "Deze persoon is al uitgenodigd om een kaart te koppelen."
+    locum = portal(EMPLOYEE_B)
+    page = locum.get("/portal")
+    assert f"Uitnodiging van Praktijk {URA_A} ({URA_A})" in page.text
+    accept = re.search(r'action="(/portal/cards/[^"/]+/links/' + URA_A + r')', page.text)
+    accepted = locum.post(accept.group(1))
+    assert notice(accepted) == "De kaart is gekoppeld."
+    assert "Uitnodiging van" not in accepted.text
+    # a second invitation, declined by the person
+    portal(DOCTOR_A).post(f"/portal/cards/{accept.group(1).split('/')[3]}/unlink/{URA_A}")
+    portal(DOCTOR_A).post(f"/portal/practices/{URA_A}/link-invitations",
+                          data={"uzi_number": EMPLOYEE_B.uzi_number})
+    declined = portal(EMPLOYEE_B).post(
+        f"/portal/practices/{URA_A}/link-invitations/{EMPLOYEE_B.uzi_number}/end")
+    assert notice(declined) == "De uitnodiging is beëindigd."
+    assert "Uitnodiging van" not in declined.text
 
 
 def test_an_employee_starts_their_card_and_watches_the_job(portal):

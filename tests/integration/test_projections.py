@@ -77,6 +77,7 @@ class TestWhatTheViewsShow:
         serials = ready_practice(app)
         app.register_practice(URA_B, "Waarneem", "apotheek", DOCTOR_B)
         card_id = create_card(app, serials[0])
+        app.request_link(card_id, URA_B, ASSISTANT_A)
         app.link_card(card_id, URA_B, DOCTOR_B)
         app.suspend_card(card_id, "kwijt", ASSISTANT_A)
         project(app, views)

@@ -108,6 +108,8 @@ class CardLifecycleMachine(RuleBasedStateMachine):
     def link_or_unlink(self, data, ura: str) -> None:
         if self.cards:
             card = data.draw(st.sampled_from(self.cards))
+            if data.draw(st.booleans()):  # R7: the holder asks first, or not
+                self.attempt(self.app.request_link, card, ura, self.holder(card))
             self.attempt(self.app.link_card, card, ura, REPS[ura])
             if data.draw(st.booleans()):
                 self.attempt(self.app.unlink_card, card, ura, REPS[ura])

@@ -355,14 +355,82 @@ class TestR7PersonBound:
         app.unlink_card(card, URA_A, ASSISTANT_A)
         assert app.get_card(card).links == set()
 
-    def test_another_practice_links_the_card(self, app, card):
+    def test_another_practice_links_the_card_when_the_holder_asks_and_a_manager_approves(
+            self, app, card):
         app.unlink_card(card, URA_A, DOCTOR_A)
+        since = app.head()
+        assert app.request_link(card, URA_B, ASSISTANT_A) == "requested"
+        assert app.get_card(card).links == set()  # asked is not linked
         app.link_card(card, URA_B, DOCTOR_B)
-        assert app.get_card(card).links == {URA_B}
+        assert new_events(app, since) == ["Card.LinkRequested", "Card.LinkedToPractice"]
+        state = app.get_card(card)
+        assert state.links == {URA_B} and state.link_requests == set()
 
-    def test_only_a_manager_of_the_practice_links(self, app, refused, card):
+    def test_a_manager_invites_by_uzi_number_and_the_holder_accepts(self, app, card):
+        since = app.head()
+        assert app.invite_to_link(URA_B, ASSISTANT_A.uzi_number, DOCTOR_B) == "invited"
+        assert app.get_card(card).links == {URA_A}
+        app.link_card(card, URA_B, ASSISTANT_A)
+        assert new_events(app, since) == ["Practice.LinkInvitationSent",
+                                          "Card.LinkedToPractice", "Practice.LinkInvitationEnded"]
+        assert app.get_card(card).links == {URA_A, URA_B}
+        assert not app.get_practice(URA_B).is_invited(ASSISTANT_A.uzi_number)
+
+    def test_the_second_half_of_a_consent_links_at_once(self, app, card):
+        app.invite_to_link(URA_B, ASSISTANT_A.uzi_number, DOCTOR_B)
+        assert app.request_link(card, URA_B, ASSISTANT_A) == "linked"  # invited, then asks
+        app.unlink_card(card, URA_B, ASSISTANT_A)
+        app.request_link(card, URA_B, ASSISTANT_A)
+        assert app.invite_to_link(URA_B, ASSISTANT_A.uzi_number, DOCTOR_B) == "linked"
+        assert app.get_card(card).links == {URA_A, URA_B}
+
+    def test_a_manager_alone_never_links_someone_elses_card(self, app, refused, card):
+        # the attack: a manager of another practice types the serial of someone's card
+        refused("link_consent_required", app.link_card, card, URA_B, DOCTOR_B)
+        assert app.get_card(card).links == {URA_A}
+
+    def test_the_holder_alone_does_not_link_either(self, app, refused, card):
+        refused("link_consent_required", app.link_card, card, URA_B, ASSISTANT_A)
+
+    def test_only_the_holder_asks(self, app, refused, card):
+        refused("not_holder", app.request_link, card, URA_B, DOCTOR_B)
+        refused("not_holder", app.request_link, card, URA_B, DOCTOR_A)
+
+    def test_either_side_declines(self, app, refused, card):
+        app.request_link(card, URA_B, ASSISTANT_A)
+        refused("not_manager", app.end_link_request, card, URA_B, DOCTOR_A)
+        since = app.head()
+        app.end_link_request(card, URA_B, DOCTOR_B)
+        app.request_link(card, URA_B, ASSISTANT_A)
+        app.end_link_request(card, URA_B, ASSISTANT_A)
+        assert [e.payload["outcome"] for e in app.read_log(after=since)
+                if e.type == "Card.LinkRequestEnded"] == ["declined", "withdrawn"]
+        refused("link_consent_required", app.link_card, card, URA_B, DOCTOR_B)
+        app.invite_to_link(URA_B, ASSISTANT_A.uzi_number, DOCTOR_B)
+        refused("not_manager", app.end_link_invitation, URA_B, ASSISTANT_A.uzi_number,
+                DOCTOR_A)
+        app.end_link_invitation(URA_B, ASSISTANT_A.uzi_number, ASSISTANT_A)
+        refused("link_consent_required", app.link_card, card, URA_B, ASSISTANT_A)
+        app.invite_to_link(URA_B, ASSISTANT_A.uzi_number, DOCTOR_B)
+        app.end_link_invitation(URA_B, ASSISTANT_A.uzi_number, DOCTOR_B)
+        assert [e.payload["outcome"] for e in app.read_log(after=since)
+                if e.type == "Practice.LinkInvitationEnded"] == ["declined", "withdrawn"]
+        refused("no_link_invitation", app.end_link_invitation, URA_B,
+                ASSISTANT_A.uzi_number, DOCTOR_B)
+        refused("no_link_request", app.end_link_request, card, URA_B, DOCTOR_B)
+
+    def test_asking_or_inviting_twice_is_refused(self, app, refused, card):
+        app.request_link(card, URA_B, ASSISTANT_A)
+        refused("link_already_requested", app.request_link, card, URA_B, ASSISTANT_A)
+        refused("already_linked", app.request_link, card, URA_A, ASSISTANT_A)
+        app.invite_to_link(URA_B, "900099991", DOCTOR_B)
+        refused("already_invited", app.invite_to_link, URA_B, "900099991", DOCTOR_B)
+        refused("already_linked", app.invite_to_link, URA_A, ASSISTANT_A.uzi_number, DOCTOR_A)
+        refused("not_manager", app.invite_to_link, URA_B, "900099992", DOCTOR_A)
+
+    def test_only_a_manager_of_the_practice_approves(self, app, refused, card):
+        app.request_link(card, URA_B, ASSISTANT_A)
         refused("not_manager", app.link_card, card, URA_B, DOCTOR_A)
-        refused("not_manager", app.link_card, card, URA_B, ASSISTANT_A)
 
     def test_only_the_holder_or_a_manager_of_that_practice_unlinks(self, app, refused, card):
         refused("not_manager", app.unlink_card, card, URA_A, DOCTOR_B)

@@ -39,7 +39,9 @@ def same_site(request: Request) -> None:
 
 
 def _act(request: Request, command: Callable[[CardLifecycle, UziPass], Any],
-         done: str) -> RedirectResponse:
+         done: str, linked: str | None = None) -> RedirectResponse:
+    """Run the command as the person logged in. `done` names the notice; a command that
+    answers "linked" (the other side had consented already) shows `linked` instead."""
     same_site(request)
     caller = principal(request)
     if caller.kind != "person" or caller.uzi_pass is None:
@@ -50,6 +52,8 @@ def _act(request: Request, command: Callable[[CardLifecycle, UziPass], Any],
     except DomainError as error:
         text = ERRORS_NL.get(error.code, error.message) if lang == "nl" else error.message
         return RedirectResponse(f"/portal?lang={lang}&error={quote(text)}", status_code=303)
+    if linked is not None and result == "linked":
+        done = linked
     extra = f"&job={result.job_id}" if isinstance(result, CreationStarted) else ""
     return RedirectResponse(f"/portal?lang={lang}&msg={done}{extra}", status_code=303)
 
@@ -83,6 +87,45 @@ def _card_id_of(serial: str) -> UUID:
 def link(ura: str, request: Request, serial: Annotated[str, Form()]) -> RedirectResponse:
     card_id = _card_id_of(serial)
     return _act(request, lambda app, by: app.link_card(card_id, ura, by), done="linked")
+
+
+@router.post("/cards/{card_id}/link-requests")
+def request_link(card_id: UUID, request: Request, ura: Annotated[str, Form()]) -> RedirectResponse:
+    """The holder asks a practice to link the card (R7)."""
+    practice = ura.strip()
+    return _act(request, lambda app, by: app.request_link(card_id, practice, by),
+                done="link_requested", linked="linked")
+
+
+@router.post("/cards/{card_id}/link-requests/{ura}/approve")
+def approve_link(card_id: UUID, ura: str, request: Request) -> RedirectResponse:
+    return _act(request, lambda app, by: app.link_card(card_id, ura, by), done="linked")
+
+
+@router.post("/cards/{card_id}/link-requests/{ura}/end")
+def end_link_request(card_id: UUID, ura: str, request: Request) -> RedirectResponse:
+    return _act(request, lambda app, by: app.end_link_request(card_id, ura, by),
+                done="link_request_ended")
+
+
+@router.post("/cards/{card_id}/links/{ura}")
+def accept_invitation(card_id: UUID, ura: str, request: Request) -> RedirectResponse:
+    """The holder accepts a practice's invitation, for this card."""
+    return _act(request, lambda app, by: app.link_card(card_id, ura, by), done="linked")
+
+
+@router.post("/practices/{ura}/link-invitations")
+def invite(ura: str, request: Request,
+           uzi_number: Annotated[str, Form()]) -> RedirectResponse:
+    number = uzi_number.strip()
+    return _act(request, lambda app, by: app.invite_to_link(ura, number, by), done="invited",
+                linked="linked")
+
+
+@router.post("/practices/{ura}/link-invitations/{uzi_number}/end")
+def end_invitation(ura: str, uzi_number: str, request: Request) -> RedirectResponse:
+    return _act(request, lambda app, by: app.end_link_invitation(ura, uzi_number, by),
+                done="invitation_ended")
 
 
 @router.post("/practices/{ura}/guest-uses")

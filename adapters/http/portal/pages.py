@@ -18,7 +18,7 @@ from adapters.http.job_tokens import job_token
 from adapters.http.portal.texts import TEXTS, language
 from domain.card import RevocationReason
 from domain.errors import DomainError, NotFound
-from projections import cards, expiry, guest_uses, invoices, jobs, orders, practices
+from projections import cards, expiry, guest_uses, invoices, jobs, links, orders, practices
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
@@ -62,9 +62,14 @@ def portal(request: Request) -> Any:
                              "orders": orders.orders_of(db, ura)[-10:],
                              "invoices": invoices.invoices_of(db, ura),
                              "guest_uses": guest_uses.guest_uses(db, now, host_ura=ura),
+                             "link_requests": links.requests_to(db, ura),
+                             "link_invitations": links.invitations_of_practice(db, ura),
                              "expiring": counts,
                              "scale": 90 / max(1, *(c for _, c in counts))})
-        mine = cards.cards_of_holder(db, who.uzi_number, now)
+        mine = [{**card, "link_requests": links.requests_of_card(db, card["card_id"])}
+                for card in cards.cards_of_holder(db, who.uzi_number, now)]
+        invitations = links.invitations_for(db, who.uzi_number)
+        usable = [c for c in mine if c["status"] in ("active", "suspended")]
         job = None
         if request.query_params.get("job"):
             job = jobs.job(db, request.query_params["job"])
@@ -83,6 +88,7 @@ def portal(request: Request) -> Any:
                             if r is not RevocationReason.SUPERSEDED],
                    notice=texts.get(message) if message else None,
                    error=request.query_params.get("error"), job=job,
+                   invitations=invitations, usable_card=usable[-1] if usable else None,
                    refresh=job is not None and job["status"] in ("started",
                                                                  "certificates_issued"))
 

@@ -47,6 +47,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "grant_guest_use": "Gastgebruik toekennen",
         "guest_use_granted": "Gastgebruik is toegekend.",
         "guest_use_ended": "Gastgebruik is beëindigd.",
+        "link_requests": "Koppelverzoeken", "asked_on": "Gevraagd op",
+        "approve": "Goedkeuren", "decline": "Weigeren", "no_link_requests": "Geen open verzoeken.",
+        "invite_by_uzi": "Medewerker uitnodigen om een kaart te koppelen (UZI-nummer)",
+        "invite": "Uitnodigen", "invitations": "Openstaande uitnodigingen",
+        "invited_on": "Uitgenodigd op", "withdraw": "Intrekken",
+        "link_requested": "Uw verzoek is verstuurd. Een beheerder van de praktijk keurt het goed.",
+        "link_request_ended": "Het koppelverzoek is beëindigd.",
+        "invited": "De uitnodiging is verstuurd. De kaart wordt gekoppeld zodra de houder "
+                   "accepteert.",
+        "invitation_ended": "De uitnodiging is beëindigd.",
+        "ask_link": "Koppeling vragen aan praktijk (URA-nummer)", "ask": "Vragen",
+        "asked_at": "Gevraagd bij", "invitation_from": "Uitnodiging van",
+        "accept": "Accepteren",
     },
     "en": {
         "title": "ZORG-ID Smartcard portal", "logged_in_as": "Logged in as",
@@ -78,6 +91,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "guest_use": "Guest use", "from": "From", "until": "Until", "end": "End",
         "grant_guest_use": "Grant guest use", "guest_use_granted": "Guest use granted.",
         "guest_use_ended": "Guest use ended.",
+        "link_requests": "Link requests", "asked_on": "Asked on",
+        "approve": "Approve", "decline": "Decline", "no_link_requests": "No open requests.",
+        "invite_by_uzi": "Invite an employee to link their card (UZI number)",
+        "invite": "Invite", "invitations": "Open invitations",
+        "invited_on": "Invited on", "withdraw": "Withdraw",
+        "link_requested": "Your request was sent. A manager of the practice approves it.",
+        "link_request_ended": "The link request has ended.",
+        "invited": "The invitation was sent. The card is linked once its holder accepts.",
+        "invitation_ended": "The invitation has ended.",
+        "ask_link": "Ask a practice to link this card (URA number)", "ask": "Ask",
+        "asked_at": "Asked at", "invitation_from": "Invitation from",
+        "accept": "Accept",
     },
 }
 # What a person sees when the rules refuse; the API's codes stay English.
@@ -104,6 +129,20 @@ ERRORS_NL = {
     "guest_use_beyond_card_expiry": "De kaart is niet zo lang geldig. Kies een einddatum "
                                     "voor het einde van de kaart.",
     "invalid_reason": "Vul een reden in van 1 tot 200 tekens, met gewone letters en cijfers.",
+    "link_consent_required": "Koppelen kan alleen met toestemming van beide kanten: de houder "
+                             "vraagt het aan en een beheerder keurt het goed, of de praktijk "
+                             "nodigt uit en de houder accepteert.",
+    "not_holder": "Alleen de houder van de kaart kan vragen om koppeling aan een praktijk.",
+    "not_manager": "Alleen een administrator of beheerder van deze praktijk mag dit.",
+    "link_already_requested": "U heeft al gevraagd om koppeling aan deze praktijk. Een "
+                              "beheerder daar keurt het goed of wijst het af.",
+    "no_link_request": "Er is geen open koppelverzoek voor deze kaart bij deze praktijk.",
+    "already_invited": "Deze persoon is al uitgenodigd om een kaart te koppelen.",
+    "no_link_invitation": "Er is geen open uitnodiging voor deze persoon.",
+    "practice_not_registered": "Deze praktijk is niet aangemeld voor ZORG-ID. Controleer het "
+                               "URA-nummer.",
+    "invalid_ura": "Een URA-nummer bestaat uit 8 cijfers.",
+    "invalid_uzi_number": "Een UZI-nummer bestaat uit 9 cijfers.",
 }
 
 

@@ -20,6 +20,7 @@ from adapters.http.schemas import (
     GuestUse,
     GuestUseGranted,
     Linked,
+    LinkRequested,
     Mandate,
     RequestBody,
 )
@@ -102,11 +103,34 @@ def revoke(card_id: UUID, body: ReasonRequest, caller: PersonCaller,
     return Response(status_code=204)
 
 
-@router.post("/v1/cards/{card_id}/links", status_code=201, response_model=Linked)
+@router.post("/v1/cards/{card_id}/links", status_code=201, response_model=Linked,
+             summary="Approve a link request, or accept an invitation (R7)",
+             description="The second half of a link's consent: a manager of the practice "
+                         "approves the holder's link request, or the holder accepts the "
+                         "practice's invitation. Without the first half it is refused with "
+                         "`link_consent_required`: a manager alone never links someone "
+                         "else's card.")
 def link(card_id: UUID, body: LinkRequest, caller: PersonCaller,
          request: Request) -> dict[str, str]:
     lifecycle(request).link_card(card_id, body.ura, caller.person)
     return {"card_id": str(card_id), "ura": body.ura}
+
+
+@router.post("/v1/cards/{card_id}/link-requests", status_code=201,
+             response_model=LinkRequested,
+             summary="The holder asks to link the card to a practice (R7)")
+def request_link(card_id: UUID, body: LinkRequest, caller: PersonCaller,
+                 request: Request) -> dict[str, str]:
+    status = lifecycle(request).request_link(card_id, body.ura, caller.person)
+    return {"card_id": str(card_id), "ura": body.ura, "status": status}
+
+
+@router.delete("/v1/cards/{card_id}/link-requests/{ura}", status_code=204,
+               summary="The holder withdraws a link request, or a manager declines it")
+def end_link_request(card_id: UUID, ura: str, caller: PersonCaller,
+                     request: Request) -> Response:
+    lifecycle(request).end_link_request(card_id, ura, caller.person)
+    return Response(status_code=204)
 
 
 @router.delete("/v1/cards/{card_id}/links/{ura}", status_code=204)

@@ -14,8 +14,11 @@ from adapters.http.schemas import (
     ERRORS,
     Card,
     ExpiringCard,
+    LinkInvited,
     ManagerAppointed,
     MandateGranted,
+    OpenLinkInvitation,
+    OpenLinkRequest,
     Order,
     PlacedOrder,
     Practice,
@@ -23,7 +26,7 @@ from adapters.http.schemas import (
     RequestBody,
 )
 from domain.errors import InvalidValue, NotFound
-from projections import cards, expiry, orders, practices
+from projections import cards, expiry, links, orders, practices
 
 router = APIRouter(prefix="/v1/practices", tags=["practices"], responses=ERRORS)
 
@@ -38,6 +41,10 @@ class AppointManagerRequest(RequestBody):
     uzi_number: str
     name: str
     role: Literal["administrator", "beheerder"]
+
+
+class LinkInvitationRequest(RequestBody):
+    uzi_number: str
 
 
 class PlaceOrderRequest(RequestBody):
@@ -118,6 +125,36 @@ def list_cards(ura: str, caller: Caller, db: ViewsDb, request: Request,
     if statuses and not set(statuses) <= allowed:
         raise InvalidValue("invalid_status", f"status is one or more of {', '.join(allowed)}")
     return cards.cards_of_practice(db, ura, request.app.state.clock.now(), statuses)
+
+
+@router.post("/{ura}/link-invitations", status_code=201, response_model=LinkInvited,
+             summary="A manager invites a person to link their card to the practice (R7)")
+def invite_to_link(ura: str, body: LinkInvitationRequest, caller: PersonCaller,
+                   request: Request) -> dict[str, str]:
+    status = lifecycle(request).invite_to_link(ura, body.uzi_number, caller.person)
+    return {"ura": ura, "uzi_number": body.uzi_number, "status": status}
+
+
+@router.delete("/{ura}/link-invitations/{uzi_number}", status_code=204,
+               summary="The invited person declines, or a manager withdraws the invitation")
+def end_link_invitation(ura: str, uzi_number: str, caller: PersonCaller,
+                        request: Request) -> Response:
+    lifecycle(request).end_link_invitation(ura, uzi_number, caller.person)
+    return Response(status_code=204)
+
+
+@router.get("/{ura}/link-requests", response_model=list[OpenLinkRequest],
+            summary="Holders' open requests to link their card to the practice")
+def list_link_requests(ura: str, caller: Caller, db: ViewsDb) -> list[dict[str, Any]]:
+    require_manager(db, caller, ura)
+    return links.requests_to(db, ura)
+
+
+@router.get("/{ura}/link-invitations", response_model=list[OpenLinkInvitation],
+            summary="The practice's open invitations to link a card")
+def list_link_invitations(ura: str, caller: Caller, db: ViewsDb) -> list[dict[str, Any]]:
+    require_manager(db, caller, ura)
+    return links.invitations_of_practice(db, ura)
 
 
 @router.get("/{ura}/expiring", response_model=list[ExpiringCard])

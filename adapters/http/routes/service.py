@@ -25,7 +25,7 @@ from adapters.http.schemas import (
 from domain.errors import NotAllowed
 from domain.identity import Actor
 from domain.picture import jsonable
-from projections import cards, certificates, invoices, practices
+from projections import cards, certificates, invoices, links, practices
 
 router = APIRouter(tags=["service"])
 
@@ -46,6 +46,7 @@ def me(caller: Caller, db: ViewsDb, request: Request) -> dict[str, Any]:
         "logged_in_with": "zorgid_card" if caller.via_card else "uzi_pass",
         "roles": practices.roles_of(db, who.uzi_number),
         "cards": cards.cards_of_holder(db, who.uzi_number, request.app.state.clock.now()),
+        "link_invitations": links.invitations_for(db, who.uzi_number),
     }
 
 
