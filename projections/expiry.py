@@ -59,12 +59,15 @@ class ExpiryView(View):
 
 def expiring(db: Database, now: datetime, within_days: int,
              ura: str | None = None) -> list[dict[str, Any]]:
-    """Cards in use that end within `within_days` of `now` (not those already ended)."""
+    """Cards in use that end within `within_days` of `now` (not those already ended); with
+    `ura`, only the cards linked to that practice now (a former employee's card is not
+    the practice's business any more, R7)."""
     params = {"now": ts(now), "until": ts(now + timedelta(days=within_days)), "ura": ura}
     return list(db.query(
         "SELECT card_id, holder_uzi_number, holder_name, holder_ura, expires_at "
         "FROM expiry WHERE expires_at > :now AND expires_at <= :until "
-        "AND (:ura IS NULL OR holder_ura = :ura) ORDER BY expires_at", params))
+        "AND (:ura IS NULL OR card_id IN (SELECT card_id FROM card_links WHERE ura = :ura)) "
+        "ORDER BY expires_at", params))
 
 
 def reminders_due(db: Database, now: datetime) -> list[dict[str, Any]]:

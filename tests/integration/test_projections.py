@@ -162,6 +162,21 @@ class TestR11ExpiredEverywhereAtOnce:
         assert cards.card(views, str(card_id), at)["status"] == "expired"
         assert expiry.expiring(views, at - timedelta(days=5), 1000) == []
 
+    def test_a_practice_sees_the_ends_of_the_cards_linked_to_it_now(self, app, views):
+        card_id = create_card(app, ready_practice(app)[0])
+        app.register_practice(URA_B, "Elders", "apotheek", DOCTOR_B)
+        end = app.get_card(card_id).expires_at
+        project(app, views)
+        soon = end - timedelta(days=30)
+        assert [c["card_id"] for c in expiry.expiring(views, soon, 90, URA_A)] == [str(card_id)]
+        assert expiry.expiring(views, soon, 90, URA_B) == []
+        app.unlink_card(card_id, URA_A, ASSISTANT_A)  # the employee left practice A
+        app.request_link(card_id, URA_B, ASSISTANT_A)
+        app.link_card(card_id, URA_B, DOCTOR_B)  # and works at B now
+        project(app, views)
+        assert expiry.expiring(views, soon, 90, URA_A) == []  # no former employee's UZI number
+        assert [c["card_id"] for c in expiry.expiring(views, soon, 90, URA_B)] == [str(card_id)]
+
     def test_reminders_at_90_30_and_7_days(self, app, views):
         card_id = create_card(app, ready_practice(app)[0])
         end = app.get_card(card_id).expires_at
