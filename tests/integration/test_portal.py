@@ -58,7 +58,7 @@ def test_a_manager_links_and_unlinks_a_card_and_sees_orders(portal):
     client = portal(DOCTOR_A)
     page = client.get("/portal")
     assert page.status_code == 200 and "Bestellingen" in page.text
-    assert "€ 189.91" in page.text  # 2 x 75.00 + 6.95, plus 21 % VAT
+    assert "€\xa0189,91" in page.text  # 2 x 75.00 + 6.95, plus 21 % VAT, in Dutch form
     assert 'name="serial" placeholder="ZID000000001" required' not in page.text.split(
         "Koppelverzoeken")[1].split("Bestellingen")[0]  # no link-by-serial form any more
     # R7, the attack: a manager alone cannot link someone else's card by its serial
@@ -155,6 +155,33 @@ def test_a_host_grants_and_ends_guest_use_and_sees_invoices(portal):
     use = re.search(r'action="(/portal/cards/[^"]+/end)', granted.text).group(1)
     ended = client.post(use.replace("&amp;", "&"))
     assert notice(ended) == "Gastgebruik is beëindigd."
+
+
+def test_money_dates_and_months_read_as_people_here_read_them(portal):
+    import datetime as dt
+
+    client = portal(DOCTOR_A)
+    page = client.get("/portal")
+    today = dt.date.today()
+    assert today.strftime("%d-%m-%Y") in page.text  # the order's date, dd-mm-yyyy
+    assert today.isoformat() not in page.text
+    months = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov",
+              "dec")
+    assert f">{months[today.month - 1]} {today.year}<" in page.text  # the chart's labels
+    english = client.get("/portal?lang=en")
+    assert "€189.91" in english.text and today.strftime("%d/%m/%Y") in english.text
+
+
+def test_the_message_box_shows_only_what_the_portal_said(portal):
+    client = portal(DOCTOR_A)
+    forged = client.get("/portal?error=Bel+direct+0900-1234+en+geef+uw+pincode")
+    assert notice(forged) == "" and "0900-1234" not in forged.text
+    refused = client.post(f"/portal/practices/{URA_A}/link", data={"serial": "ZIDNOSUCH9"})
+    assert notice(refused) == "Er is geen kaart met dat serienummer."
+    token = re.search(r"error=([^&\"]+)", str(refused.url)).group(1)
+    assert "serienummer" not in token  # the text travels signed, not as words to alter
+    altered = client.get(f"/portal?error={token[:-2]}xx")
+    assert notice(altered) == ""
 
 
 def test_every_text_exists_in_dutch_and_english():

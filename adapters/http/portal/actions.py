@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from adapters.http.deps import principal
+from adapters.http.portal import notices
 from adapters.http.portal.texts import ERRORS_NL, language
 from domain.application import CardLifecycle, CreationStarted
 from domain.card import Card
@@ -51,7 +52,8 @@ def _act(request: Request, command: Callable[[CardLifecycle, UziPass], Any],
         result = command(request.app.state.lifecycle, caller.uzi_pass)
     except DomainError as error:
         text = ERRORS_NL.get(error.code, error.message) if lang == "nl" else error.message
-        return RedirectResponse(f"/portal?lang={lang}&error={quote(text)}", status_code=303)
+        return RedirectResponse(f"/portal?lang={lang}&error={quote(notices.sign(request, text))}",
+                                status_code=303)
     if linked is not None and result == "linked":
         done = linked
     extra = f"&job={result.job_id}" if isinstance(result, CreationStarted) else ""

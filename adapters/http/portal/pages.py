@@ -4,7 +4,7 @@ expires when) and an employee's own cards and card creation."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -15,6 +15,8 @@ from fastapi.templating import Jinja2Templates
 
 from adapters.http.deps import principal
 from adapters.http.job_tokens import job_token
+from adapters.http.portal import notices
+from adapters.http.portal.formats import Formats
 from adapters.http.portal.texts import TEXTS, language
 from domain.card import RevocationReason
 from domain.errors import DomainError, NotFound
@@ -29,7 +31,7 @@ def render(request: Request, name: str, **context: Any) -> HTMLResponse:
     texts = TEXTS[lang]
     response = templates.TemplateResponse(request, name, {
         "lang": lang, "t": lambda key: texts.get(key, key), "dev": request.app.state.dev,
-        **context})
+        **Formats(lang).context(), **context})
     # one-click buttons: no other site may frame these pages
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
@@ -54,9 +56,9 @@ def portal(request: Request) -> Any:
             practice = practices.practice(db, ura) or {"name": ura}
             due = Counter(row["expires_at"][:7]
                           for row in expiry.expiring(db, now, 366, ura))
-            months = [((now.replace(day=1) + timedelta(days=32 * i)).strftime("%Y-%m"))
+            months = [date(now.year + (now.month - 1 + i) // 12, (now.month - 1 + i) % 12 + 1, 1)
                       for i in range(12)]
-            counts = [(m[2:], due.get(m, 0)) for m in months]
+            counts = [(m, due.get(m.strftime("%Y-%m"), 0)) for m in months]
             sections.append({"ura": ura, "name": practice["name"],
                              "cards": cards.cards_of_practice(db, ura, now),
                              "orders": orders.orders_of(db, ura)[-10:],
@@ -65,6 +67,7 @@ def portal(request: Request) -> Any:
                              "link_requests": links.requests_to(db, ura),
                              "link_invitations": links.invitations_of_practice(db, ura),
                              "expiring": counts,
+                             "ending_soon": expiry.expiring(db, now, 90, ura),
                              "scale": 90 / max(1, *(c for _, c in counts))})
         mine = [{**card, "link_requests": links.requests_of_card(db, card["card_id"])}
                 for card in cards.cards_of_holder(db, who.uzi_number, now)]
@@ -87,7 +90,7 @@ def portal(request: Request) -> Any:
                    reasons=[r.value for r in RevocationReason
                             if r is not RevocationReason.SUPERSEDED],
                    notice=texts.get(message) if message else None,
-                   error=request.query_params.get("error"), job=job,
+                   error=notices.read(request, request.query_params.get("error")), job=job,
                    invitations=invitations, usable_card=usable[-1] if usable else None,
                    refresh=job is not None and job["status"] in ("started",
                                                                  "certificates_issued"))
