@@ -57,6 +57,7 @@ def build_app(parts: AppParts, dev: bool = False) -> FastAPI:
     api.state.job_secret = parts.job_secret
 
     install_error_handlers(api)
+    api.state.error_page = portal.error_page  # people under /portal get pages, not JSON
 
     metrics = Metrics()
     api.state.metrics = metrics

@@ -1,11 +1,14 @@
 """Errors map to HTTP in one place: a status per error class, and `{code, message}`
-for every refusal, unknown routes, wrong methods and invalid bodies included."""
+for every refusal, unknown routes, wrong methods and invalid bodies included. Under
+/portal a person gets a page instead, in their language (`state.error_page`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.http.auth import Unauthenticated
@@ -38,26 +41,37 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"code": code, "message": message}, status_code=status)
 
 
+# A page for people instead of the API's JSON, for the portal's paths (the portal sets it).
+ErrorPage = Callable[[Request, int, str, str], Response]
+
+
+def _answer(request: Request, status: int, code: str, message: str) -> Response:
+    page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    if page is not None and request.url.path.startswith("/portal"):
+        return page(request, status, code, message)
+    return error_response(status, code, message)
+
+
 def install_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(DomainError)
-    def domain_error(request: Request, error: DomainError) -> JSONResponse:
+    def domain_error(request: Request, error: DomainError) -> Response:
         status = next((s for kind, s in STATUS if isinstance(error, kind)), 409)
-        return error_response(status, error.code, error.message)
+        return _answer(request, status, error.code, error.message)
 
     @api.exception_handler(StarletteHTTPException)
-    def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    def http_error(request: Request, error: StarletteHTTPException) -> Response:
         """Unknown routes and wrong methods answer in the API's own shape, too."""
         code, message = HTTP_ERRORS.get(error.status_code, ("http_error", str(error.detail)))
-        response = error_response(error.status_code, code, message)
+        response = _answer(request, error.status_code, code, message)
         if error.headers:
             response.headers.update(error.headers)
         return response
 
     @api.exception_handler(RequestValidationError)
-    def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    def invalid_request(request: Request, error: RequestValidationError) -> Response:
         problems = error.errors()
         if any(p.get("type") == "json_invalid" for p in problems):
-            return error_response(400, "malformed", "the request body is not valid JSON")
+            return _answer(request, 400, "malformed", "the request body is not valid JSON")
         fields = ", ".join(".".join(str(x) for x in p.get("loc", ())[1:]) or "body"
                            for p in problems)
-        return error_response(422, "invalid_field", f"check these fields: {fields}")
+        return _answer(request, 422, "invalid_field", f"check these fields: {fields}")

@@ -200,7 +200,8 @@ def test_a_form_posted_from_another_site_does_nothing(portal):
     for forged in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
                    {"Origin": "https://evil.example"}, {"Origin": "null"}):
         refused = client.post(f"/portal/cards/{card_id}/suspend", headers=forged)
-        assert (refused.status_code, refused.json()["code"]) == (403, "cross_site_form")
+        assert refused.url.path == "/portal"  # back on the page, with the reason, no JSON
+        assert notice(refused).startswith("Dit formulier kwam niet van het portaal zelf.")
     assert app.head() == head
     page = client.post(f"/portal/cards/{card_id}/suspend",
                        headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"})
@@ -217,6 +218,37 @@ def test_the_portal_acts_for_people_only_and_refuses_a_malformed_demo_login(port
     token = TokenStore(tmp_path / "data" / "tokens.json").create("billing")
     service = client.post("/portal/my-card", data={"serial": f"ZID{URA_A}02"},
                           headers={"Authorization": f"Bearer {token}"})
-    assert (service.status_code, service.json()["code"]) == (403, "person_required")
+    assert "Het portaal is voor mensen die met een pas inloggen." in service.text
+    assert client.app.state.lifecycle.get_card_by_serial(f"ZID{URA_A}02").status.value \
+        == "blank"  # nothing was started for the service
     malformed = client.post("/portal/dev-login", data={"who": "no bars here"})
-    assert (malformed.status_code, malformed.json()["code"]) == (422, "invalid_field")
+    assert malformed.status_code == 422
+    assert "Niet alle velden zijn goed ingevuld." in malformed.text
+
+
+def test_without_a_card_the_portal_explains_in_dutch_how_to_log_in(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data")
+    init_data_dir(settings)
+    client = TestClient(create_app(settings))  # not --dev: no demo login to fall back on
+    page = client.get("/portal")
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    assert "U bent nog niet ingelogd" in page.text
+    assert "Steek uw UZI-pas of uw ZORG-ID Smartcard in de kaartlezer." in page.text
+    assert "no_credential" not in page.text
+    english = client.get("/portal?lang=en")
+    assert "You are not logged in yet" in english.text
+    missing = client.get("/portal/nowhere")
+    assert missing.status_code == 404 and "Deze pagina bestaat niet." in missing.text
+    assert client.get("/v1/me").json()["code"] == "no_credential"  # the API stays JSON
+
+
+def test_a_form_refused_comes_back_as_the_page_with_the_message(portal):
+    client = portal(DOCTOR_A)
+    incomplete = client.post(f"/portal/practices/{URA_A}/link-invitations", data={})
+    assert incomplete.status_code == 200 and incomplete.url.path == "/portal"
+    assert notice(incomplete) == ("Niet alle velden zijn goed ingevuld. Controleer ze en "
+                                  "probeer opnieuw.")
+    foreign = client.post(f"/portal/practices/{URA_A}/link-invitations",
+                          data={"uzi_number": "900020001"},
+                          headers={"Origin": "https://elders.example", "Host": "testserver"})
+    assert notice(foreign).startswith("Dit formulier kwam niet van het portaal zelf.")

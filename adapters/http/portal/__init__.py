@@ -6,9 +6,10 @@ with demo identities (`dev_login.py`)."""
 from fastapi import APIRouter
 
 from adapters.http.portal import actions, dev_login, pages
+from adapters.http.portal.pages import error_page
 from adapters.http.portal.texts import ERRORS_NL, TEXTS
 
-__all__ = ["ERRORS_NL", "TEXTS", "router"]
+__all__ = ["ERRORS_NL", "TEXTS", "error_page", "router"]
 
 router = APIRouter(include_in_schema=False)
 for part in (pages.router, actions.router, dev_login.router):

@@ -12,8 +12,8 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+import adapters.http.portal.notices as notices
 from adapters.http.deps import principal
-from adapters.http.portal import notices
 from adapters.http.portal.texts import ERRORS_NL, language
 from domain.application import CardLifecycle, CreationStarted
 from domain.card import Card

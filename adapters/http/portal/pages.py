@@ -7,17 +7,18 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+import adapters.http.portal.notices as notices
 from adapters.http.deps import principal
 from adapters.http.job_tokens import job_token
-from adapters.http.portal import notices
 from adapters.http.portal.formats import Formats
-from adapters.http.portal.texts import TEXTS, language
+from adapters.http.portal.texts import ERRORS_NL, TEXTS, language
 from domain.card import RevocationReason
 from domain.errors import DomainError, NotFound
 from projections import cards, expiry, guest_uses, invoices, jobs, links, orders, practices
@@ -35,6 +36,24 @@ def render(request: Request, name: str, **context: Any) -> HTMLResponse:
     # one-click buttons: no other site may frame these pages
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    return response
+
+
+def error_page(request: Request, status: int, code: str, message: str) -> Response:
+    """What a person meets instead of the API's JSON under /portal: a refused form comes
+    back as the portal's page with the message; not being logged in, as the steps to log
+    in; anything else, as a page that says what happened and the way back."""
+    lang = language(request)
+    text = ERRORS_NL.get(code, message) if lang == "nl" else message
+    if request.method == "POST" and status != 401 and request.url.path != "/portal/dev-login":
+        return RedirectResponse(f"/portal?lang={lang}&error={quote(notices.sign(request, text))}",
+                                status_code=303)
+    if status == 401:
+        response = render(request, "login.html", who=None,
+                          error=text if code != "no_credential" else None)
+    else:
+        response = render(request, "error.html", who=None, error=text)
+    response.status_code = status
     return response
 
 

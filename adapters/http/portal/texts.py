@@ -62,6 +62,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "asked_at": "Gevraagd bij", "invitation_from": "Uitnodiging van",
         "accept": "Accepteren",
         "ending_soon": "Kaarten die binnen 90 dagen aflopen",
+        "login_title": "U bent nog niet ingelogd",
+        "login_step_card": "Steek uw UZI-pas of uw ZORG-ID Smartcard in de kaartlezer.",
+        "login_step_choose": "Vernieuw deze pagina. Uw browser vraagt welk certificaat u wilt "
+                             "gebruiken: kies het certificaat met uw naam.",
+        "login_step_pin": "Vul de pincode van uw pas in als daarom wordt gevraagd.",
+        "login_trouble": "Lukt het niet? Kijk of de kaartlezer is aangesloten en de pas goed "
+                         "in de lezer zit, en vraag anders de beheerder van uw praktijk om hulp.",
+        "try_again": "Opnieuw proberen", "back_to_portal": "Terug naar het portaal",
         "none_ending_soon": "Geen kaarten lopen binnen 90 dagen af.",
     },
     "en": {
@@ -107,47 +115,180 @@ TEXTS: dict[str, dict[str, str]] = {
         "asked_at": "Asked at", "invitation_from": "Invitation from",
         "accept": "Accept",
         "ending_soon": "Cards ending within 90 days",
+        "login_title": "You are not logged in yet",
+        "login_step_card": "Put your UZI pass or your ZORG-ID Smartcard in the card reader.",
+        "login_step_choose": "Reload this page. Your browser asks which certificate to use: "
+                             "choose the one with your name.",
+        "login_step_pin": "Enter your card's PIN when asked.",
+        "login_trouble": "Does it not work? Check that the card reader is connected and the "
+                         "card is in it properly, or ask your practice's manager for help.",
+        "try_again": "Try again", "back_to_portal": "Back to the portal",
         "none_ending_soon": "No cards end within 90 days.",
     },
 }
 # What a person sees when the rules refuse; the API's codes stay English.
 ERRORS_NL = {
+    # cards
     "not_holder_or_manager": "Alleen de houder of een beheerder van een gekoppelde praktijk "
                              "mag dit.",
-    "card_revoked": "Deze kaart is al ingetrokken.",
+    "card_revoked": "Deze kaart is ingetrokken.",
     "card_expired": "Deze kaart is verlopen.",
     "card_suspended": "Deze kaart is al geschorst.",
+    "card_not_suspended": "Deze kaart is niet geschorst.",
     "card_not_found": "Er is geen kaart met dat serienummer.",
-    "already_linked": "Deze kaart is al aan de praktijk gekoppeld.",
+    "card_not_active": "Deze kaart is nog niet in gebruik.",
     "card_not_blank": "Deze kaart is al gebruikt.",
+    "card_not_due": "Deze kaart is nog niet verlopen.",
+    "card_in_personalisation": "Deze kaart wordt op dit moment aangemaakt. Wacht even of "
+                               "probeer het over een kwartier opnieuw.",
+    "card_not_personalising": "Deze kaart wordt niet aangemaakt. Begin opnieuw in het portaal.",
+    "card_serial_already_shipped": "Een kaart met dit serienummer is al verzonden.",
     "blank_card_not_for_practice": "Deze blanco kaart is naar een andere praktijk gestuurd "
                                    "dan die op uw UZI-pas.",
+    "stale_personalisation_job": "Deze aanmaak is verlopen. Begin opnieuw in het portaal.",
+    "certificates_already_issued": "Voor deze aanmaak zijn de certificaten al uitgegeven.",
+    "certificates_not_issued": "De kaart kan pas actief worden als de certificaten erop "
+                               "staan. Probeer de aanmaak opnieuw.",
+    "certificate_validity_mismatch": "De certificaten horen niet bij deze kaart. Probeer de "
+                                     "aanmaak opnieuw.",
+    "no_certificates": "Er zijn geen certificaten meegestuurd.",
+    "invalid_public_key": "De sleutels van de kaart konden niet worden gelezen. Probeer "
+                          "opnieuw.",
+    "employment_ended_is_unlink": "Gaat iemand uit dienst? Ontkoppel de kaart dan; intrekken "
+                                  "is niet nodig.",
+    "invalid_revocation_reason": "Kies een reden uit de lijst.",
+    "reserved_revocation_reason": "Deze reden zet het systeem zelf; kies een andere.",
     "manager_cannot_hold_card": "Een beheerder of administrator kan geen kaart aanmaken.",
+    "cardholder_cannot_be_manager": "Iemand met een ZORG-ID kaart kan geen beheerder worden. "
+                                    "Laat de kaart eerst intrekken.",
     "uzi_pass_not_named_employee": "Een kaart maakt u met uw eigen UZI-medewerkerspas op naam.",
     "uzi_pass_required": "Log in met uw UZI-medewerkerspas om een kaart te maken, niet met "
                          "een ZORG-ID kaart.",
-    "guest_use_overlaps": "Er is al gastgebruik bij deze praktijk in die periode.",
-    "invalid_period": "De einddatum ligt voor de begindatum.",
-    "period_in_past": "Die periode ligt in het verleden.",
-    "date_out_of_range": "Die datum ligt te ver in de toekomst. Kies een datum binnen de "
-                         "geldigheid van de kaart.",
-    "guest_use_beyond_card_expiry": "De kaart is niet zo lang geldig. Kies een einddatum "
-                                    "voor het einde van de kaart.",
-    "invalid_reason": "Vul een reden in van 1 tot 200 tekens, met gewone letters en cijfers.",
+    "uzi_card_type_not_allowed": "Met dit soort UZI-pas kunt u dit niet doen.",
+    # links (R7)
+    "already_linked": "Deze kaart is al aan de praktijk gekoppeld.",
+    "not_linked": "Deze kaart is niet aan die praktijk gekoppeld.",
     "link_consent_required": "Koppelen kan alleen met toestemming van beide kanten: de houder "
                              "vraagt het aan en een beheerder keurt het goed, of de praktijk "
                              "nodigt uit en de houder accepteert.",
     "not_holder": "Alleen de houder van de kaart kan vragen om koppeling aan een praktijk.",
-    "not_manager": "Alleen een administrator of beheerder van deze praktijk mag dit.",
     "link_already_requested": "U heeft al gevraagd om koppeling aan deze praktijk. Een "
                               "beheerder daar keurt het goed of wijst het af.",
     "no_link_request": "Er is geen open koppelverzoek voor deze kaart bij deze praktijk.",
     "already_invited": "Deze persoon is al uitgenodigd om een kaart te koppelen.",
     "no_link_invitation": "Er is geen open uitnodiging voor deze persoon.",
+    # guest use
+    "guest_use_overlaps": "Er is al gastgebruik bij deze praktijk in die periode.",
+    "guest_use_beyond_card_expiry": "De kaart is niet zo lang geldig. Kies een einddatum "
+                                    "voor het einde van de kaart.",
+    "guest_use_ended": "Dit gastgebruik is al beëindigd.",
+    "guest_use_not_found": "Dit gastgebruik bestaat niet (meer).",
+    "invalid_period": "De einddatum ligt voor de begindatum.",
+    "period_in_past": "Die periode ligt in het verleden.",
+    "date_out_of_range": "Die datum ligt te ver in de toekomst. Kies een datum binnen de "
+                         "geldigheid van de kaart.",
+    # practices and managers
     "practice_not_registered": "Deze praktijk is niet aangemeld voor ZORG-ID. Controleer het "
                                "URA-nummer.",
+    "practice_not_found": "Er is geen praktijk met dit URA-nummer aangemeld.",
+    "practice_already_registered": "Deze praktijk is al aangemeld. Vraag een administrator "
+                                   "van de praktijk om u toe te voegen.",
+    "ura_mismatch": "Uw UZI-pas hoort bij een andere praktijk dan deze.",
+    "not_manager": "Alleen een administrator of beheerder van deze praktijk mag dit.",
+    "not_a_manager": "Deze persoon is geen beheerder van de praktijk.",
+    "not_administrator": "Alleen een administrator van de praktijk mag dit.",
+    "already_manager": "Deze persoon is al beheerder of administrator van de praktijk.",
+    "last_administrator": "Een praktijk houdt altijd minstens één administrator. Benoem eerst "
+                          "een ander.",
+    # orders and money
+    "invalid_quantity": "Bestel 1 tot 500 kaarten per keer.",
+    "invalid_pricing": "De prijzen zijn niet goed ingesteld. Neem contact op met support.",
+    "idempotency_key_reused": "Deze bestelling is al met andere gegevens geplaatst.",
+    "invalid_idempotency_key": "De bestelling kon niet worden geplaatst. Probeer opnieuw.",
+    "missing_idempotency_key": "De bestelling kon niet worden geplaatst. Probeer opnieuw.",
+    "shipment_quantity_mismatch": "Het aantal verzonden kaarten klopt niet met de bestelling.",
+    "order_shipped": "Deze bestelling is al verzonden.",
+    "order_cancelled": "Deze bestelling is geannuleerd.",
+    "order_not_found": "Deze bestelling bestaat niet.",
+    # mandates
+    "not_care_provider": "Alleen een zorgverlener met een zorgverlenerspas geeft een mandaat.",
+    "self_mandate": "U kunt uzelf geen mandaat geven.",
+    "not_grantor": "Alleen wie het mandaat gaf of een administrator trekt het in.",
+    "mandate_not_effective": "Dit mandaat geldt niet (meer).",
+    "mandate_too_long": "Een mandaat geldt hoogstens drie jaar. Kies een eerdere einddatum.",
+    "mandate_not_found": "Dit mandaat bestaat niet.",
+    # values typed by people
     "invalid_ura": "Een URA-nummer bestaat uit 8 cijfers.",
     "invalid_uzi_number": "Een UZI-nummer bestaat uit 9 cijfers.",
+    "invalid_agb": "Een AGB-code bestaat uit 8 cijfers.",
+    "invalid_card_serial": "Een serienummer bestaat uit 6 tot 32 letters, cijfers of streepjes, "
+                           "zoals ZID000000001.",
+    "invalid_card_type": "Dat is geen soort UZI-pas.",
+    "invalid_role_code": "Dat is geen geldige rolcode.",
+    "invalid_name": "Vul een naam in.",
+    "invalid_reason": "Vul een reden in van 1 tot 200 tekens, met gewone letters en cijfers.",
+    "invalid_practice_name": "Vul een praktijknaam in van 1 tot 200 tekens, met gewone "
+                             "letters en cijfers.",
+    "invalid_manager_name": "Vul een naam in van 1 tot 200 tekens, met gewone letters en "
+                            "cijfers.",
+    "invalid_field": "Niet alle velden zijn goed ingevuld. Controleer ze en probeer opnieuw.",
+    "invalid_status": "Kies een status uit de lijst.",
+    "invalid_role": "Kies een rol uit de lijst.",
+    "invalid_system_actor": "Er ging iets mis bij een gekoppeld systeem. Neem contact op met "
+                            "support.",
+    "invalid_timestamp": "Dat is geen geldig tijdstip.",
+    "naive_datetime": "Geef bij een tijdstip ook de tijdzone op.",
+    "malformed": "Het verzoek kon niet worden gelezen. Probeer opnieuw.",
+    "body_too_large": "Het verzoek is te groot.",
+    # logging in
+    "no_credential": "Log in met uw UZI-pas of ZORG-ID kaart: steek de pas in de kaartlezer "
+                     "en kies hem als uw browser ernaar vraagt.",
+    "untrusted_proxy": "Inloggen met een pas lukt alleen via de beveiligde verbinding. Gebruik "
+                       "het adres dat uw praktijk kreeg.",
+    "malformed_certificate": "Uw pas kon niet worden gelezen. Steek hem opnieuw in en probeer "
+                             "het nog eens.",
+    "certificate_expired": "Uw pas is verlopen.",
+    "certificate_not_yet_valid": "Uw pas is nog niet geldig.",
+    "certificate_revoked": "Uw pas is ingetrokken.",
+    "certificate_revocation_unknown": "We konden niet nagaan of uw pas nog geldig is. Probeer "
+                                      "het later opnieuw.",
+    "certificate_untrusted_chain": "Deze pas wordt hier niet vertrouwd. Gebruik uw UZI-pas of "
+                                   "ZORG-ID kaart.",
+    "certificate_no_trust_anchors": "Inloggen met een pas is op deze server nog niet "
+                                    "ingericht. Neem contact op met support.",
+    "certificate_ca_oid_mismatch": "Deze pas wordt hier niet vertrouwd. Gebruik uw UZI-pas of "
+                                   "ZORG-ID kaart.",
+    "certificate_card_type_not_accepted": "Met dit soort UZI-pas kunt u hier niet inloggen.",
+    "certificate_not_an_authentication_certificate": "Kies bij het inloggen het "
+                                                     "authenticatiecertificaat van uw pas.",
+    "certificate_no_uzi_identity": "Op deze pas staat geen UZI-identiteit.",
+    "certificate_malformed_uzi_identity": "De UZI-gegevens op deze pas kloppen niet.",
+    "no_uzi_identity": "Op deze pas staat geen UZI-identiteit.",
+    "malformed_uzi_identity": "De UZI-gegevens op deze pas kloppen niet.",
+    "uzi_pass_expired": "Uw UZI-pas is verlopen. Vraag een nieuwe aan bij het UZI-register.",
+    "uzi_pass_not_yet_valid": "Uw UZI-pas is nog niet geldig.",
+    "uzi_pass_revoked": "Uw UZI-pas is ingetrokken.",
+    "invalid_token": "Deze toegangscode is onbekend of ingetrokken.",
+    "invalid_job_token": "Deze aanmaakcode hoort niet bij deze aanmaak. Begin opnieuw in het "
+                         "portaal.",
+    "person_required": "Dit kan alleen iemand die met een pas is ingelogd.",
+    "people_only": "Het portaal is voor mensen die met een pas inloggen.",
+    "service_token_required": "Dit is alleen voor gekoppelde systemen.",
+    "cross_site_form": "Dit formulier kwam niet van het portaal zelf. Open het portaal opnieuw "
+                       "en probeer het daar.",
+    "dev_only": "Deze pagina bestaat alleen in de demo-omgeving.",
+    # the server and its parts
+    "card_ca_unavailable": "Deze server kan nu geen kaarten aanmaken. Neem contact op met "
+                           "support.",
+    "crl_unavailable": "Deze server publiceert geen intrekkingslijst.",
+    "job_not_found": "Deze aanmaak bestaat niet (meer). Begin opnieuw in het portaal.",
+    "concurrent_modification": "Iemand anders wijzigde dit tegelijk. Probeer het opnieuw.",
+    "configuration_error": "De server is niet goed ingesteld. Neem contact op met support.",
+    "not_found": "Deze pagina bestaat niet.",
+    "method_not_allowed": "Deze pagina bestaat niet.",
+    "http_error": "Er ging iets mis. Probeer het opnieuw.",
+    "before_first_event": "Op dat moment bestond dit nog niet.",
+    "unknown_target": "Er is niets met die naam of dat nummer.",
 }
 
 
