@@ -68,6 +68,10 @@ def test_a_manager_revokes_a_card_in_the_portal(portal, browser):
     row = browser.find_elements(By.XPATH, "//tr[td[@class='status-active']]")[0]
     card_id = row.get_attribute("data-card")
     row.find_element(By.CSS_SELECTOR, "button.revoke").click()
+    question = wait.until(appears.presence_of_element_located((By.ID, "confirm")))
+    assert question.text.endswith("intrekken?")  # what cannot be undone is asked first
+    assert "kan niet ongedaan worden gemaakt" in browser.page_source
+    browser.find_element(By.CSS_SELECTOR, "button.confirm").click()
     outcome = wait.until(appears.presence_of_element_located(
         (By.CSS_SELECTOR, "#notice, #error")))
     assert outcome.text == "De kaart is ingetrokken."

@@ -252,3 +252,26 @@ def test_a_form_refused_comes_back_as_the_page_with_the_message(portal):
                           data={"uzi_number": "900020001"},
                           headers={"Origin": "https://elders.example", "Host": "testserver"})
     assert notice(foreign).startswith("Dit formulier kwam niet van het portaal zelf.")
+
+
+def test_revoking_and_unlinking_ask_first_and_a_suspension_is_lifted_with_a_button(portal):
+    client = portal(DOCTOR_B)
+    app = client.app.state.lifecycle
+    card_id = app.get_card_by_serial(f"ZID{URA_B}01").id
+    head = app.head()
+    question = client.get(f"/portal/cards/{card_id}/revoke?reason=loss_or_theft")
+    assert "Kaart ZID" in question.text and "van Eva Medewerker intrekken?" in question.text
+    assert "Reden: kaart verloren of gestolen." in question.text
+    assert "kan niet ongedaan worden gemaakt" in question.text
+    unlink = client.get(f"/portal/cards/{card_id}/unlink/{URA_B}")
+    assert f"ontkoppelen van Praktijk {URA_B}?" in unlink.text
+    assert "De kaart blijft geldig" in unlink.text
+    assert app.head() == head  # asking changes nothing
+    assert client.get(f"/portal/cards/{card_id}/revoke?reason=superseded").status_code == 422
+    suspended = client.post(f"/portal/cards/{card_id}/suspend")
+    assert notice(suspended) == "De kaart is geschorst."
+    assert f'action="/portal/cards/{card_id}/resume' in suspended.text
+    resumed = client.post(f"/portal/cards/{card_id}/resume")
+    assert notice(resumed) == "De schorsing is opgeheven."
+    revoked = client.post(f"/portal/cards/{card_id}/revoke", data={"reason": "defect"})
+    assert notice(revoked) == "De kaart is ingetrokken."

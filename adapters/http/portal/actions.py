@@ -65,6 +65,11 @@ def revoke(card_id: UUID, request: Request, reason: Annotated[str, Form()]) -> R
     return _act(request, lambda app, by: app.revoke_card(card_id, reason, by), done="revoked")
 
 
+@router.post("/cards/{card_id}/resume")
+def resume(card_id: UUID, request: Request) -> RedirectResponse:
+    return _act(request, lambda app, by: app.resume_card(card_id, by), done="resumed")
+
+
 @router.post("/cards/{card_id}/suspend")
 def suspend(card_id: UUID, request: Request) -> RedirectResponse:
     return _act(request, lambda app, by: app.suspend_card(card_id, "geschorst via het portaal",

@@ -20,7 +20,7 @@ from adapters.http.job_tokens import job_token
 from adapters.http.portal.formats import Formats
 from adapters.http.portal.texts import ERRORS_NL, TEXTS, language
 from domain.card import RevocationReason
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, InvalidValue, NotFound
 from projections import cards, expiry, guest_uses, invoices, jobs, links, orders, practices
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -55,6 +55,47 @@ def error_page(request: Request, status: int, code: str, message: str) -> Respon
         response = render(request, "error.html", who=None, error=text)
     response.status_code = status
     return response
+
+
+def _person(request: Request) -> Any:
+    caller = principal(request)
+    if caller.uzi_pass is None:
+        raise NotFound("people_only", "the portal is for people, not service tokens")
+    return caller.uzi_pass
+
+
+def _confirm(request: Request, card_id: UUID, key: str, action: str,
+             fields: dict[str, str], **names: str) -> HTMLResponse:
+    """A page that says what cannot be undone before it is done; the button posts."""
+    who = _person(request)
+    with request.app.state.views.current() as db:
+        card = cards.card(db, str(card_id), request.app.state.clock.now())
+    if card is None:
+        raise NotFound("card_not_found", "there is no card with that id")
+    texts = TEXTS[language(request)]
+    values = {"serial": card["serial"], "holder": card["holder_name"] or "—", **names}
+    return render(request, "confirm.html", who=f"{who.name} ({who.uzi_number})",
+                  question=texts[f"{key}_question"].format(**values),
+                  consequence=texts[f"{key}_consequence"].format(**values),
+                  confirm=texts[f"{key}_confirm"],
+                  action=f"{action}?lang={language(request)}", fields=fields)
+
+
+@router.get("/cards/{card_id}/revoke", response_class=HTMLResponse)
+def confirm_revoke(card_id: UUID, request: Request, reason: str = "defect") -> HTMLResponse:
+    texts = TEXTS[language(request)]
+    if f"reason_{reason}" not in texts or reason == RevocationReason.SUPERSEDED.value:
+        raise InvalidValue("invalid_revocation_reason", "choose a reason from the list")
+    return _confirm(request, card_id, "revoke", f"/portal/cards/{card_id}/revoke",
+                    {"reason": reason}, reason=texts[f"reason_{reason}"])
+
+
+@router.get("/cards/{card_id}/unlink/{ura}", response_class=HTMLResponse)
+def confirm_unlink(card_id: UUID, ura: str, request: Request) -> HTMLResponse:
+    with request.app.state.views.current() as db:
+        practice = practices.practice(db, ura) or {"name": ura}
+    return _confirm(request, card_id, "unlink", f"/portal/cards/{card_id}/unlink/{ura}", {},
+                    practice=practice["name"])
 
 
 @router.get("", response_class=HTMLResponse)

@@ -70,6 +70,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "login_trouble": "Lukt het niet? Kijk of de kaartlezer is aangesloten en de pas goed "
                          "in de lezer zit, en vraag anders de beheerder van uw praktijk om hulp.",
         "try_again": "Opnieuw proberen", "back_to_portal": "Terug naar het portaal",
+        "resume": "Schorsing opheffen", "resumed": "De schorsing is opgeheven.",
+        "cancel": "Annuleren",
+        "revoke_question": "Kaart {serial} van {holder} intrekken?",
+        "revoke_consequence": "Reden: {reason}. Dit kan niet ongedaan worden gemaakt: de kaart "
+                              "werkt daarna nergens meer, ook niet bij andere praktijken. "
+                              "De houder maakt zelf een nieuwe kaart met de UZI-pas. Is de "
+                              "kaart alleen kwijt en komt hij misschien terug? Kies dan "
+                              "Schorsen.",
+        "revoke_confirm": "Ja, kaart intrekken",
+        "unlink_question": "Kaart {serial} van {holder} ontkoppelen van {practice}?",
+        "unlink_consequence": "De kaart blijft geldig en de houder kan hem bij andere "
+                              "praktijken blijven gebruiken. U ziet en beheert de kaart daarna "
+                              "niet meer; opnieuw koppelen kan alleen als de houder dat vraagt "
+                              "of uw uitnodiging accepteert.",
+        "unlink_confirm": "Ja, ontkoppelen",
         "none_ending_soon": "Geen kaarten lopen binnen 90 dagen af.",
     },
     "en": {
@@ -123,6 +138,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "login_trouble": "Does it not work? Check that the card reader is connected and the "
                          "card is in it properly, or ask your practice's manager for help.",
         "try_again": "Try again", "back_to_portal": "Back to the portal",
+        "resume": "Lift suspension", "resumed": "The suspension has been lifted.",
+        "cancel": "Cancel",
+        "revoke_question": "Revoke card {serial} of {holder}?",
+        "revoke_consequence": "Reason: {reason}. This cannot be undone: the card will not "
+                              "work anywhere any more, at other practices neither. The holder "
+                              "makes a new card with their UZI pass. Is the card only lost "
+                              "and may it turn up? Choose Suspend instead.",
+        "revoke_confirm": "Yes, revoke the card",
+        "unlink_question": "Unlink card {serial} of {holder} from {practice}?",
+        "unlink_consequence": "The card stays valid and its holder can go on using it at "
+                              "other practices. You no longer see or manage it; linking it "
+                              "again takes the holder's request or their acceptance of your "
+                              "invitation.",
+        "unlink_confirm": "Yes, unlink",
         "none_ending_soon": "No cards end within 90 days.",
     },
 }
