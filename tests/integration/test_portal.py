@@ -275,3 +275,32 @@ def test_revoking_and_unlinking_ask_first_and_a_suspension_is_lifted_with_a_butt
     assert notice(resumed) == "De schorsing is opgeheven."
     revoked = client.post(f"/portal/cards/{card_id}/revoke", data={"reason": "defect"})
     assert notice(revoked) == "De kaart is ingetrokken."
+
+
+def test_a_manager_sees_the_price_first_and_a_double_click_orders_once(portal):
+    client = portal(DOCTOR_A)
+    page = client.get("/portal")
+    assert re.search(r"Blanco kaarten op voorraad: <strong>2</strong> \(2 ontvangen, 0 "
+                     r"gebruikt\)", page.text)
+    app = client.app.state.lifecycle
+    head = app.head()
+    quote_page = client.get(f"/portal/practices/{URA_A}/order?quantity=3")
+    assert "ZORG-ID Smartcard, 3 jaar geldig" in quote_page.text
+    assert "€\xa075,00" in quote_page.text and "€\xa0225,00" in quote_page.text
+    assert "€\xa06,95" in quote_page.text and "21 %" in quote_page.text
+    # 3 x 75.00 + 6.95 = 231.95 net, 48.71 VAT (half up), 280.66 in all
+    assert re.search(r'id="quote-total">€\xa0280,66<', quote_page.text)
+    assert app.head() == head  # a quote places nothing
+    key = re.search(r'name="order_key" value="([^"]+)"', quote_page.text).group(1)
+    placed = client.post(f"/portal/practices/{URA_A}/orders",
+                         data={"quantity": "3", "order_key": key})
+    assert notice(placed) == "Uw bestelling is geplaatst."
+    again = client.post(f"/portal/practices/{URA_A}/orders",
+                        data={"quantity": "3", "order_key": key})  # the second click
+    assert notice(again) == "Uw bestelling is geplaatst."
+    placed_events = [e for e in app.read_log(after=head) if e.type == "BlankCardOrder.Placed"]
+    assert len(placed_events) == 1
+    too_many = client.get(f"/portal/practices/{URA_A}/order?quantity=900")
+    assert too_many.status_code == 422 and "Bestel 1 tot 500 kaarten per keer." in too_many.text
+    stranger = portal(EMPLOYEE_B).get(f"/portal/practices/{URA_A}/order?quantity=1")
+    assert stranger.status_code == 403

@@ -135,6 +135,14 @@ def end_invitation(ura: str, uzi_number: str, request: Request) -> RedirectRespo
                 done="invitation_ended")
 
 
+@router.post("/practices/{ura}/orders")
+def place_order(ura: str, request: Request, quantity: Annotated[int, Form()],
+                order_key: Annotated[str, Form()]) -> RedirectResponse:
+    """Place the order the quote page showed; its key makes a second click the same order."""
+    return _act(request, lambda app, by: app.place_order(ura, quantity, order_key, by),
+                done="order_placed_notice")
+
+
 @router.post("/practices/{ura}/guest-uses")
 def grant_guest_use(ura: str, request: Request, serial: Annotated[str, Form()],
                     starts_on: Annotated[date, Form()],

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,7 +21,18 @@ from adapters.http.portal.formats import Formats
 from adapters.http.portal.texts import ERRORS_NL, TEXTS, language
 from domain.card import RevocationReason
 from domain.errors import DomainError, InvalidValue, NotFound
-from projections import cards, expiry, guest_uses, invoices, jobs, links, orders, practices
+from domain.order import check_quantity, order_lines, vat_cents
+from projections import (
+    blank_cards,
+    cards,
+    expiry,
+    guest_uses,
+    invoices,
+    jobs,
+    links,
+    orders,
+    practices,
+)
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
@@ -98,6 +109,26 @@ def confirm_unlink(card_id: UUID, ura: str, request: Request) -> HTMLResponse:
                     practice=practice["name"])
 
 
+@router.get("/practices/{ura}/order", response_class=HTMLResponse)
+def order_quote(ura: str, request: Request, quantity: int) -> HTMLResponse:
+    """What an order costs, before it is placed: the lines, VAT and total with the prices
+    in force. The confirmation carries one key, so a double click orders once."""
+    who = _person(request)
+    check_quantity(quantity)
+    app = request.app.state.lifecycle
+    practice = app.get_practice(ura)
+    practice.check_is_manager(who.actor())
+    pricing = app.pricing
+    lines = order_lines(quantity, pricing)
+    net = sum(line.amount_cents for line in lines)
+    vat = vat_cents(net, pricing.vat_rate_bp)
+    percent = f"{pricing.vat_rate_bp / 100:g}".replace(".", ",") + " %"
+    return render(request, "order.html", who=f"{who.name} ({who.uzi_number})",
+                  practice_name=practice.name, ura=ura, quantity=quantity, lines=lines,
+                  net_cents=net, vat_cents=vat, total_cents=net + vat, vat_percent=percent,
+                  order_key=f"portal-{uuid4()}")
+
+
 @router.get("", response_class=HTMLResponse)
 def portal(request: Request) -> Any:
     try:
@@ -122,6 +153,7 @@ def portal(request: Request) -> Any:
             sections.append({"ura": ura, "name": practice["name"],
                              "cards": cards.cards_of_practice(db, ura, now),
                              "orders": orders.orders_of(db, ura)[-10:],
+                             "stock": blank_cards.inventory(db, ura),
                              "invoices": invoices.invoices_of(db, ura),
                              "guest_uses": guest_uses.guest_uses(db, now, host_ura=ura),
                              "link_requests": links.requests_to(db, ura),

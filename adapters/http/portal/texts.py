@@ -85,6 +85,15 @@ TEXTS: dict[str, dict[str, str]] = {
                               "niet meer; opnieuw koppelen kan alleen als de houder dat vraagt "
                               "of uw uitnodiging accepteert.",
         "unlink_confirm": "Ja, ontkoppelen",
+        "blank_in_stock": "Blanco kaarten op voorraad", "received": "ontvangen",
+        "used": "gebruikt", "order_blank_cards": "Blanco kaarten bestellen (aantal)",
+        "see_price": "Prijs bekijken", "order_for": "Bestelling voor",
+        "description": "Omschrijving", "unit_price": "Prijs per stuk", "amount": "Bedrag",
+        "net": "Totaal excl. btw", "vat": "Btw",
+        "order_terms": "Elke kaart is drie jaar geldig vanaf het moment dat een medewerker "
+                       "hem aanmaakt. Na het bestellen ontvangt u de kaarten per post en de "
+                       "factuur in dit portaal.",
+        "place_order": "Bestellen", "order_placed_notice": "Uw bestelling is geplaatst.",
         "none_ending_soon": "Geen kaarten lopen binnen 90 dagen af.",
     },
     "en": {
@@ -152,6 +161,14 @@ TEXTS: dict[str, dict[str, str]] = {
                               "again takes the holder's request or their acceptance of your "
                               "invitation.",
         "unlink_confirm": "Yes, unlink",
+        "blank_in_stock": "Blank cards in stock", "received": "received", "used": "used",
+        "order_blank_cards": "Order blank cards (quantity)", "see_price": "See the price",
+        "order_for": "Order for", "description": "Description", "unit_price": "Unit price",
+        "amount": "Amount", "net": "Total excl. VAT", "vat": "VAT",
+        "order_terms": "Each card is valid for three years from the moment an employee "
+                       "creates it. After ordering, the cards come by post and the invoice "
+                       "appears in this portal.",
+        "place_order": "Place order", "order_placed_notice": "Your order has been placed.",
         "none_ending_soon": "No cards end within 90 days.",
     },
 }
