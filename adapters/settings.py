@@ -32,6 +32,10 @@ class ConfigurationError(DomainError):
         super().__init__(code, message)
 
 
+DEFAULT_INVOICE_SELLER = ("ZORG-ID Smartcard", "(set ZORGID_INVOICE_SELLER: address, KvK "
+                          "and VAT number)")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path(DEFAULT_DATA_DIR)
@@ -51,6 +55,8 @@ class Settings:
     trust_anchors_file: Path | None = None
     client_cert_header: str = DEFAULT_CERT_HEADER
     trusted_proxies: frozenset[str] = frozenset({"127.0.0.1"})
+    # who sends the invoices: name, address, KvK and VAT number, one line each
+    invoice_seller: tuple[str, ...] = DEFAULT_INVOICE_SELLER
 
     @classmethod
     def from_env(
@@ -93,6 +99,9 @@ class Settings:
             trust_anchors_file=_path(env.get("ZORGID_TRUST_ANCHORS")),
             client_cert_header=env.get("ZORGID_CLIENT_CERT_HEADER") or DEFAULT_CERT_HEADER,
             trusted_proxies=frozenset(_items(env.get("ZORGID_TRUSTED_PROXIES", "127.0.0.1"))),
+            invoice_seller=tuple(line.strip() for line in env["ZORGID_INVOICE_SELLER"].split("|")
+                                 if line.strip()) if env.get("ZORGID_INVOICE_SELLER")
+            else DEFAULT_INVOICE_SELLER,
         )
 
     @property

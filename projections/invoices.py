@@ -100,3 +100,18 @@ def invoices_of(db: Database, ura: str, limit: int = 12) -> list[dict[str, Any]]
     return list(db.query(
         "SELECT invoice_number, period, issued_at, net_cents, vat_cents, total_cents "
         "FROM invoices WHERE ura = ? ORDER BY issued_at DESC LIMIT ?", [ura, limit]))
+
+
+def invoice(db: Database, invoice_number: str) -> dict[str, Any] | None:
+    """One invoice with its lines, or None."""
+    rows = list(db.query(
+        "SELECT invoice_number, order_id, ura, practice_name, period, issued_at, net_cents, "
+        "vat_rate_bp, vat_cents, total_cents FROM invoices WHERE invoice_number = ?",
+        [invoice_number]))
+    if not rows:
+        return None
+    found = rows[0]
+    found["lines"] = list(db.query(
+        "SELECT line_no, description, quantity, unit_price_cents, amount_cents "
+        "FROM invoice_lines WHERE invoice_number = ? ORDER BY line_no", [invoice_number]))
+    return found

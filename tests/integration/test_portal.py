@@ -304,3 +304,35 @@ def test_a_manager_sees_the_price_first_and_a_double_click_orders_once(portal):
     assert too_many.status_code == 422 and "Bestel 1 tot 500 kaarten per keer." in too_many.text
     stranger = portal(EMPLOYEE_B).get(f"/portal/practices/{URA_A}/order?quantity=1")
     assert stranger.status_code == 403
+
+
+def test_an_invoice_downloads_as_a_pdf_an_accountant_reads_and_as_csv(portal, tmp_path):
+    from pathlib import Path
+
+    import pypdfium2
+
+    client = portal(DOCTOR_A)
+    page = client.get("/portal")
+    number = re.search(r'data-invoice="([^"]+)"', page.text).group(1)
+    assert "2 × ZORG-ID Smartcard, 3 jaar geldig" in page.text  # the lines, on the page
+    pdf = client.get(f"/portal/practices/{URA_A}/invoices/{number}.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    document = pypdfium2.PdfDocument(pdf.content)
+    text = document[0].get_textpage().get_text_range()
+    for expected in ("Factuur", number, f"Praktijk {URA_A}", f"URA {URA_A}",
+                     "ZORG-ID Smartcard, 3 jaar geldig", "Verzendkosten", "Btw 21 %",
+                     "EUR 156,95", "EUR 32,96", "EUR 189,91", "Factuurdatum"):
+        assert expected in text, expected
+    artifacts = Path(__file__).resolve().parents[2] / ".artifacts"
+    artifacts.mkdir(exist_ok=True)
+    document[0].render(scale=1.5).to_pil().save(artifacts / "invoice.png")
+    csv_file = client.get(f"/portal/practices/{URA_A}/invoices/{number}.csv")
+    rows = csv_file.content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("factuurnummer;factuurdatum;ura;praktijk")
+    assert rows[1].endswith(";1;ZORG-ID Smartcard, 3 jaar geldig;2;75,00;150,00")
+    assert rows[-1].endswith(";totaal incl. btw;;;189,91")
+    other = portal(DOCTOR_B).get(f"/portal/practices/{URA_A}/invoices/{number}.pdf")
+    assert other.status_code == 403  # another practice's invoice stays its own
+    assert portal(DOCTOR_A).get(
+        f"/portal/practices/{URA_A}/invoices/1999-000001.pdf").status_code == 404

@@ -14,13 +14,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+import adapters.http.portal.invoice_files as invoice_files
 import adapters.http.portal.notices as notices
 from adapters.http.deps import principal
 from adapters.http.job_tokens import job_token
 from adapters.http.portal.formats import Formats
 from adapters.http.portal.texts import ERRORS_NL, TEXTS, language
 from domain.card import RevocationReason
-from domain.errors import DomainError, InvalidValue, NotFound
+from domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
 from domain.order import check_quantity, order_lines, vat_cents
 from projections import (
     blank_cards,
@@ -129,6 +130,33 @@ def order_quote(ura: str, request: Request, quantity: int) -> HTMLResponse:
                   order_key=f"portal-{uuid4()}")
 
 
+def _invoice_of(request: Request, ura: str, number: str) -> dict[str, Any]:
+    who = _person(request)
+    with request.app.state.views.current() as db:
+        if not practices.roles_of(db, who.uzi_number).get(ura):
+            raise NotAllowed("not_manager", "only a manager of this practice may see this")
+        found = invoices.invoice(db, number)
+    if found is None or found["ura"] != ura:
+        raise NotFound("invoice_not_found", "there is no such invoice for this practice")
+    return found
+
+
+@router.get("/practices/{ura}/invoices/{number}.pdf")
+def invoice_pdf(ura: str, number: str, request: Request) -> Response:
+    found = _invoice_of(request, ura, number)
+    seller = request.app.state.settings.invoice_seller
+    return Response(invoice_files.invoice_pdf(found, seller), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="factuur-{number}.pdf"'})
+
+
+@router.get("/practices/{ura}/invoices/{number}.csv")
+def invoice_csv(ura: str, number: str, request: Request) -> Response:
+    found = _invoice_of(request, ura, number)
+    return Response(invoice_files.invoice_csv(found).encode("utf-8-sig"),
+                    media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="factuur-{number}.csv"'})
+
+
 @router.get("", response_class=HTMLResponse)
 def portal(request: Request) -> Any:
     try:
@@ -154,7 +182,8 @@ def portal(request: Request) -> Any:
                              "cards": cards.cards_of_practice(db, ura, now),
                              "orders": orders.orders_of(db, ura)[-10:],
                              "stock": blank_cards.inventory(db, ura),
-                             "invoices": invoices.invoices_of(db, ura),
+                             "invoices": [invoices.invoice(db, i["invoice_number"])
+                                          for i in invoices.invoices_of(db, ura)],
                              "guest_uses": guest_uses.guest_uses(db, now, host_ura=ura),
                              "link_requests": links.requests_to(db, ura),
                              "link_invitations": links.invitations_of_practice(db, ura),

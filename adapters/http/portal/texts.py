@@ -256,6 +256,7 @@ ERRORS_NL = {
     "order_shipped": "Deze bestelling is al verzonden.",
     "order_cancelled": "Deze bestelling is geannuleerd.",
     "order_not_found": "Deze bestelling bestaat niet.",
+    "invoice_not_found": "Deze factuur bestaat niet voor deze praktijk.",
     # mandates
     "not_care_provider": "Alleen een zorgverlener met een zorgverlenerspas geeft een mandaat.",
     "self_mandate": "U kunt uzelf geen mandaat geven.",
