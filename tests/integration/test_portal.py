@@ -314,7 +314,7 @@ def test_an_invoice_downloads_as_a_pdf_an_accountant_reads_and_as_csv(portal, tm
     client = portal(DOCTOR_A)
     page = client.get("/portal")
     number = re.search(r'data-invoice="([^"]+)"', page.text).group(1)
-    assert "2 × ZORG-ID Smartcard, 3 jaar geldig" in page.text  # the lines, on the page
+    assert "2 \u00d7 ZORG-ID Smartcard, 3 jaar geldig" in page.text  # the lines, on the page
     pdf = client.get(f"/portal/practices/{URA_A}/invoices/{number}.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
@@ -336,3 +336,43 @@ def test_an_invoice_downloads_as_a_pdf_an_accountant_reads_and_as_csv(portal, tm
     assert other.status_code == 403  # another practice's invoice stays its own
     assert portal(DOCTOR_A).get(
         f"/portal/practices/{URA_A}/invoices/1999-000001.pdf").status_code == 404
+
+
+def test_the_demo_login_offers_every_kind_of_person_in_every_kind_of_practice(tmp_path):
+    from adapters.bootstrap.tools import demo_history
+
+    settings = Settings(data_dir=tmp_path / "demo")
+    demo_history(settings, 50, 1)
+    client = TestClient(create_app(settings, dev=True), follow_redirects=True)
+
+    def offered() -> dict[str, dict[str, str]]:
+        page = client.get("/portal/dev-login").text
+        found: dict[str, dict[str, str]] = {}
+        for section in page.split("<h2>")[1:]:
+            kind = re.search(r"\((huisartsenpraktijk|huisartsenpost|apotheek)\)", section)[1]
+            found[kind] = {role: key for key, role in re.findall(
+                r'value="([^"]+)"[^>]*>[^<]*, ([a-z ]+)</button>', section)}
+        return found
+
+    roles = {"administrator", "beheerder", "zorgverlener", "medewerker met kaart",
+             "medewerker zonder kaart"}
+    people = offered()
+    assert set(people) == {"huisartsenpraktijk", "huisartsenpost", "apotheek"}
+    for kind, by_role in people.items():
+        assert roles - {"medewerker met kaart"} <= set(by_role), kind
+    for by_role in people.values():  # everyone offered gets in
+        for key in by_role.values():
+            page = client.post("/portal/dev-login", data={"who": key})
+            assert page.status_code == 200 and "Ingelogd als" in page.text
+    # a holder's card revoked: the login still offers someone of every kind
+    holder_key = people["huisartsenpraktijk"]["medewerker met kaart"]
+    client.post("/portal/dev-login", data={"who": holder_key})
+    mine = client.get("/portal")
+    card_id = re.search(r'data-my-card="([^"]+)"><td>[^<]*</td><td class="status-active"',
+                        mine.text)[1]
+    assert notice(client.post(f"/portal/cards/{card_id}/revoke",
+                              data={"reason": "defect"})) == "De kaart is ingetrokken."
+    again = offered()
+    assert roles - {"medewerker met kaart"} <= set(again["huisartsenpraktijk"])
+    page = client.post("/portal/dev-login", data={"who": holder_key})
+    assert page.status_code == 200 and "Ingelogd als" in page.text  # still usable
