@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from cryptography import x509
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from adapters.bootstrap.card_ca import CardWorkshop
@@ -19,9 +20,23 @@ from adapters.http import portal
 from adapters.http.errors import install_error_handlers
 from adapters.http.limits import BodyGate
 from adapters.http.metrics import CountRequests, Metrics
+from adapters.http.openapi import document
 from adapters.http.routes import cards, jobs, practices, service
 from adapters.settings import Settings
 from domain.clock import Clock
+
+DESCRIPTION = """The lifecycle of the ZORG-ID Smartcard: practices and their managers, blank
+card orders, an employee's own card, links to practices (both sides consent, R7), guest
+use (gastgebruik), mandates (mandaat), suspension and revocation.
+
+**Who is calling.** People log in with their UZI pass or ZORG-ID card: the TLS proxy in
+front of this API verifies the client certificate and forwards it (PEM, URL-encoded) in
+the `X-SSL-Client-Cert` header (scheme `clientCertificate`). Services (fulfilment,
+billing, auditors, operators) send a bearer token (`serviceToken`, made with `zorgid
+tokens create`); the reader agent sends its job's token (`jobToken`).
+
+**Refusals** are `{"code": "...", "message": "..."}` with a stable English `code` and a
+sentence for people; each operation lists the codes it can answer with."""
 
 
 def create_app(settings: Settings, clock: Clock | None = None,
@@ -44,8 +59,9 @@ def build_app(parts: AppParts, dev: bool = False) -> FastAPI:
         yield
         parts.views.close()
 
-    api = FastAPI(title="zorgid-cards", version="1",
-                  description="Lifecycle of the ZORG-ID Smartcard", lifespan=lifespan)
+    # /docs and /redoc with their scripts served from here: they work without internet
+    api = FastAPIOffline(title="zorgid-cards", version="1", description=DESCRIPTION,
+                         lifespan=lifespan)
     api.state.lifecycle = parts.lifecycle
     api.state.clock = parts.lifecycle.clock
     api.state.settings = parts.settings
@@ -70,4 +86,5 @@ def build_app(parts: AppParts, dev: bool = False) -> FastAPI:
     for router in (practices.router, cards.router, service.router, jobs.router,
                    portal.router):
         api.include_router(router)
+    api.openapi = document(api)  # type: ignore[method-assign]  # schemes, codes, texts
     return api

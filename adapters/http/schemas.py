@@ -15,6 +15,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 CardStatus = Literal["blank", "personalising", "active", "suspended", "revoked", "expired"]
 ManagerRole = Literal["administrator", "beheerder"]
 PracticeKind = Literal["huisartsenpraktijk", "huisartsenpost", "apotheek"]
+RevocationReason = Literal["loss_or_theft", "defect", "key_compromise", "pin_or_puk_disclosed",
+                           "puk_blocked", "organisation_ceased", "data_incorrect",
+                           "no_longer_eligible", "superseded"]
+# what a person may give (superseded is recorded by the system, R5)
+REVOCATION_REASONS_GIVEN = [r for r in RevocationReason.__args__  # type: ignore[attr-defined]
+                            if r != "superseded"]
+ServiceRole = Literal["fulfilment", "billing", "auditor", "operator"]
+CardType = Literal["Z", "N", "M", "S"]
 
 
 class RequestBody(BaseModel):
@@ -118,7 +126,7 @@ class Card(Answer):
     expires_at: AwareDatetime | None = Field(description="the end of its three years (R4)")
     suspension_reason: str | None
     revoked_at: AwareDatetime | None
-    revocation_reason: str | None
+    revocation_reason: RevocationReason | None
     failed_attempts: int = Field(description="personalisation attempts that failed")
     updated_at: AwareDatetime
     status: CardStatus = Field(description="at the moment of the request: a card past "
@@ -246,7 +254,7 @@ class PersonMe(Answer):
     kind: Literal["person"]
     uzi_number: str
     name: str
-    card_type: str
+    card_type: CardType
     ura: str
     role: str
     logged_in_with: Literal["uzi_pass", "zorgid_card"]
@@ -260,7 +268,7 @@ class PersonMe(Answer):
 
 class ServiceMe(Answer):
     kind: Literal["service"]
-    role: str
+    role: ServiceRole
 
 
 class InvoiceLine(Answer):

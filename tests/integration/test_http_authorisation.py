@@ -9,12 +9,14 @@ one caller's success cannot change what the next one meets."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 
+from adapters.http.openapi import OPERATIONS, errors_of
 from tests.integration.http_world import (
     NOW,
     OTHER,
@@ -120,9 +122,24 @@ def test_every_caller_reads_what_they_may(world, route):
     client, headers, values = world
     method, path = route.split(" ", 1)
     url = path.format(**values)
-    got = {caller: client.request(method, url, headers=headers[caller]).status_code
-           for caller in COLUMNS}
+    answers = {caller: client.request(method, url, headers=headers[caller])
+               for caller in COLUMNS}
+    got = {caller: answer.status_code for caller, answer in answers.items()}
     assert got == dict(zip(COLUMNS, READS[route], strict=True))
+    for answer in answers.values():
+        assert_documented(method, path, answer)
+
+
+def assert_documented(method: str, path: str, answer) -> None:
+    """A refusal's code is among those /openapi.json lists for the operation and status."""
+    if answer.status_code < 400:
+        return
+    concrete = path.split("?")[0]
+    template = next(t for m, t in OPERATIONS if m == method.lower() and re.fullmatch(
+        re.sub(r"\{[^}]+\}", "[^/]+", t), re.sub(r"\{[^}]+\}", "x", concrete)))
+    code = answer.json()["code"]
+    assert code in errors_of(method.lower(), template).get(answer.status_code, []), (
+        method, template, answer.status_code, code)
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +181,7 @@ def test_every_caller_commands_what_they_may(identities, templates, tmp_path, ro
         before_after[caller] = (before, api.state.lifecycle.head())
         if response.status_code >= 400:  # every refusal is a stable code and a sentence
             assert set(response.json()) == {"code", "message"}, response.text
+            assert_documented(method, path, response)
         api.state.lifecycle.close()
         monkey.undo()
     assert got == dict(zip(COLUMNS, COMMANDS[route], strict=True))

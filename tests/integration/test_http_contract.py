@@ -105,3 +105,57 @@ def test_the_error_shape_and_the_service_roles_are_as_agreed(document):
 
     assert {"fulfilment", "billing", "auditor"} <= set(ROLES)
     assert document["components"]["schemas"]["ErrorBody"]["required"] == ["code", "message"]
+
+
+def test_every_operation_says_what_it_does_who_may_call_and_how_it_refuses(document):
+    from adapters.http.portal.texts import ERRORS_NL
+
+    assert set(document["components"]["securitySchemes"]) == {
+        "clientCertificate", "serviceToken", "jobToken"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            name = f"{method.upper()} {path}"
+            assert operation.get("summary") and len(operation["summary"]) > 8, name
+            assert operation.get("description") and len(operation["description"]) > 8, name
+            public = path in ("/healthz", "/v1/crl")
+            assert (operation.get("security") == []) == public, name
+            codes = operation["x-error-codes"]
+            for status, listed in codes.items():
+                assert listed, name
+                assert all(code in ERRORS_NL for code in listed), (name, listed)  # real codes
+                described = operation["responses"][str(status)]["description"]
+                assert all(f"`{code}`" in described for code in listed), (name, status)
+
+
+def test_enumerations_are_enums_and_the_idempotency_key_is_required(document):
+    schemas = document["components"]["schemas"]
+    card = schemas["Card"]["properties"]
+    assert "active" in _resolve(document, card["status"])["enum"]
+    reasons = next(s for s in card["revocation_reason"]["anyOf"] if "enum" in s)["enum"]
+    assert "loss_or_theft" in reasons and "superseded" in reasons
+    given = schemas["RevocationRequest"]["properties"]["reason"]["enum"]
+    assert "loss_or_theft" in given and "superseded" not in given
+    assert "beheerder" in _resolve(document, schemas["ManagerAppointed"]["properties"]["role"])[
+        "enum"]
+    assert "apotheek" in _resolve(document, schemas["Practice"]["properties"]["kind"])["enum"]
+    assert "billing" in schemas["ServiceMe"]["properties"]["role"]["enum"]
+    order = document["paths"]["/v1/practices/{ura}/orders"]["post"]
+    key = next(p for p in order["parameters"] if p["name"].lower() == "idempotency-key")
+    assert key["required"] is True
+
+
+def test_the_documentation_pages_work_without_internet(tmp_path):
+    import re
+
+    settings = Settings(data_dir=tmp_path / "data")
+    init_data_dir(settings)
+    client = TestClient(create_app(settings))
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html) + re.findall(
+            r"url: ?'([^']+)'", html)
+        assert sources, page
+        assert not [s for s in sources if s.startswith(("http:", "https:", "//"))], page
+        for source in sources:
+            if source.startswith("/static-offline-docs/"):
+                assert client.get(source).status_code == 200, source

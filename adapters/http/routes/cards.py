@@ -8,12 +8,14 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
+from pydantic import Field
 
 from adapters.http.deps import Caller, PersonCaller, ViewsDb, lifecycle
 from adapters.http.job_tokens import job_token
 from adapters.http.routes.common import is_manager
 from adapters.http.schemas import (
     ERRORS,
+    REVOCATION_REASONS_GIVEN,
     Card,
     CardHistory,
     CreationStarted,
@@ -37,6 +39,12 @@ class StartCreationRequest(RequestBody):
 
 class ReasonRequest(RequestBody):
     reason: str
+
+
+class RevocationRequest(RequestBody):
+    # a string, so a wrong reason gets the rule's own code (R6, R7), listed as an enum
+    reason: str = Field(json_schema_extra={"enum": REVOCATION_REASONS_GIVEN},
+                        description="why; an employee who leaves is unlinked, not revoked")
 
 
 class LinkRequest(RequestBody):
@@ -97,7 +105,7 @@ def resume(card_id: UUID, caller: PersonCaller, request: Request) -> Response:
 
 
 @router.post("/v1/cards/{card_id}/revocation", status_code=204)
-def revoke(card_id: UUID, body: ReasonRequest, caller: PersonCaller,
+def revoke(card_id: UUID, body: RevocationRequest, caller: PersonCaller,
            request: Request) -> Response:
     lifecycle(request).revoke_card(card_id, body.reason, caller.person)
     return Response(status_code=204)
