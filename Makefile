@@ -1,6 +1,7 @@
 # zorgid-cards. `make run` and `make test` are the README's two commands.
 VENV := .venv
 DEMO_DIR := .demo
+PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
 .PHONY: setup setup-test run demo test lint bench clean
@@ -16,9 +17,11 @@ $(VENV)/.installed-test: pyproject.toml scripts/setup.sh
 	scripts/setup.sh --test
 
 # The main job on the embedded default (a SQLite file, no server to install): the API and
-# portal with demo data made on first start, at http://127.0.0.1:8000/portal.
+# portal with demo data made on first start, at http://127.0.0.1:$(PORT)/portal (PORT=8000
+# unless given: make run PORT=8011).
 run: setup
-	$(VENV)/bin/zorgid serve --dev --data-dir $(DEMO_DIR) --port 8000
+	@echo "serving the demo at http://127.0.0.1:$(PORT)/portal (another port: make run PORT=8011)"
+	$(VENV)/bin/zorgid serve --dev --data-dir $(DEMO_DIR) --port $(PORT)
 
 # A fresh demo history and its summary, without a server.
 demo: setup

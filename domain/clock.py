@@ -55,6 +55,10 @@ def parse_timestamp(text: str) -> datetime:
             "invalid_timestamp",
             f"{text!r} is not an ISO 8601 timestamp such as 2026-11-28T13:00:00Z",
         ) from None
+    if moment.tzinfo is None:
+        example = moment.isoformat(timespec="seconds")
+        raise InvalidValue("naive_datetime", f"{text.strip()!r} has no time zone: add Z for "
+                           f"UTC or an offset, e.g. {example}Z or {example}+01:00")
     return require_utc(moment)
 
 

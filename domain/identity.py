@@ -22,10 +22,14 @@ class _CheckedStr(str):
     what: ClassVar[str]
 
     def __new__(cls, value: object) -> _CheckedStr:
-        text = str(value).strip() if isinstance(value, str | int) else None
+        text = cls.normalise(str(value).strip()) if isinstance(value, str | int) else None
         if text is None or not cls.pattern.fullmatch(text):
             raise InvalidValue(cls.code, f"{value!r} is not a valid {cls.what}")
         return super().__new__(cls, text)
+
+    @staticmethod
+    def normalise(text: str) -> str:
+        return text
 
 
 class UziNumber(_CheckedStr):
@@ -65,7 +69,11 @@ class CardSerial(_CheckedStr):
 
     pattern = re.compile(r"[A-Z0-9][A-Z0-9-]{5,31}")
     code = "invalid_card_serial"
-    what = "card serial (6 to 32 capital letters, digits or dashes)"
+    what = "card serial (6 to 32 letters, digits or dashes)"
+
+    @staticmethod
+    def normalise(text: str) -> str:
+        return text.upper()  # zid000000001 is the card printed ZID000000001
 
 
 E = TypeVar("E", bound=StrEnum)

@@ -25,7 +25,7 @@ def resolve(app: CardLifecycle, target: str) -> UUID:
     if candidate is None:
         if re.fullmatch(r"[0-9]{8}", text):
             candidate = Practice.create_id(text)
-        elif re.fullmatch(r"[A-Z0-9][A-Z0-9-]{5,31}", text):
+        elif re.fullmatch(r"[A-Z0-9][A-Z0-9-]{5,31}", text, re.IGNORECASE):  # any case
             candidate = Card.create_id(text)
     if candidate is not None:
         found = app.find(candidate)

@@ -210,6 +210,33 @@ class Verdict:
         return self.finding is None and self.sealed_to > 0
 
 
+def _events_hold(conn: sqlite3.Connection, position: int, link: bytes,
+                 following: Any | None, stream: Iterator[Notification],
+                 checkpoints: dict[int, Any], public_key: Ed25519PublicKey) -> bool:
+    """Whether the events from `position` on, chained from `link`, reach the next signed
+    checkpoint's link: then the store is intact and the chain file is what changed."""
+    ahead = sorted(p for p in checkpoints if p >= position)
+    if not ahead:
+        return False
+    target = ahead[0]
+    at, current = position, following
+    while at < target:
+        if current is None or current.id != at + 1:
+            return False
+        at += 1
+        link = next_link(link, at, event_digest(current))
+        try:
+            current = next(stream, None)
+        except UnreadableRow:
+            return False
+    _, signed_link, _, _, signature = checkpoints[target]
+    try:
+        public_key.verify(signature, signed_message(target, signed_link))
+    except InvalidSignature:
+        return False
+    return bool(signed_link == link)
+
+
 def _classify(conn: sqlite3.Connection, position: int, stored: Any | None,
               following: Any | None) -> Finding:
     """Name what happened at the first position where the store and the seal part."""
@@ -257,6 +284,13 @@ def verify(recorder: ApplicationRecorder, audit_path: Path,
         checkpoints = {row[0]: row for row in conn.execute(
             "SELECT position, link, sealed_at, key_id, signature FROM checkpoints")}
         expected_kid = key_id(public_key)
+        signers = {row[3] for row in checkpoints.values()}
+        if signers and expected_kid not in signers:
+            verdict.finding = Finding(0, "wrong_key",
+                                      f"the checkpoints are signed by key "
+                                      f"{', '.join(sorted(signers))}; this public key "
+                                      f"({expected_kid}) does not verify them")
+            return verdict
         link, position = GENESIS, 0
         stream = notifications(recorder)
         try:
@@ -284,7 +318,14 @@ def verify(recorder: ApplicationRecorder, audit_path: Path,
             row = conn.execute("SELECT link FROM chain WHERE position = ?",
                                (position,)).fetchone()
             if row is None or row[0] != link:
-                verdict.finding = _classify(conn, position, stored, following)
+                if row is not None and _events_hold(conn, position, link, following,
+                                                    stream, checkpoints, public_key):
+                    verdict.finding = Finding(position, "chain_file_altered",
+                                              f"the chain file differs at position {position}, "
+                                              "but the events match the signed checkpoint: "
+                                              "the chain file was changed, not the events")
+                else:
+                    verdict.finding = _classify(conn, position, stored, following)
                 break
             if position in checkpoints:
                 _, signed_link, sealed_at, kid, signature = checkpoints[position]

@@ -18,6 +18,7 @@ from adapters.pki.card_keys import management_key, supplier_secret
 from adapters.secrets import create_secret_file
 from adapters.settings import ConfigurationError, Settings
 from domain.application import CardLifecycle
+from domain.errors import DomainError
 from domain.personalisation import Personalisation
 
 
@@ -32,18 +33,38 @@ DEMO_CA_PASSPHRASE = b"zorgid demo only"
 DEMO_MARKER = "DEMO"  # beside a demo card CA: never loaded outside --dev
 
 
+MIN_PASSPHRASE = 12  # characters: the key file may be copied, the passphrase guards it
+
+
 def create_card_ca(settings: Settings, now: dt.datetime) -> bool:
     """`zorgid ca init`: a new card CA (its key under ZORGID_CA_PASSPHRASE), unless the
-    data directory has one; False when it had."""
+    data directory has one, which must then open with the passphrase; False when it had."""
+    passphrase = ca_passphrase(settings)
     if (settings.ca_dir / KEY_FILE).exists():
+        card_authority(settings)  # says so when it does not open with this passphrase
         return False
-    CardCA.create(settings.ca_dir, ca_passphrase(settings), now)
+    if len(passphrase.decode()) < MIN_PASSPHRASE:
+        raise ConfigurationError(f"ZORGID_CA_PASSPHRASE is shorter than {MIN_PASSPHRASE} "
+                                 "characters; choose a longer one for the card CA's key",
+                                 "passphrase_too_short")
+    CardCA.create(settings.ca_dir, passphrase, now)
     return True
 
 
 def card_authority(settings: Settings) -> CardCA:
     """The data directory's card CA, opened with ZORGID_CA_PASSPHRASE."""
-    return CardCA.load(settings.ca_dir, ca_passphrase(settings), settings.card_ca_oid)
+    if not (settings.ca_dir / KEY_FILE).exists():
+        raise ConfigurationError(f"no card CA in {settings.ca_dir}; create it with: "
+                                 f"zorgid ca init --data-dir {settings.data_dir}", "no_card_ca")
+    passphrase = ca_passphrase(settings)
+    try:
+        return CardCA.load(settings.ca_dir, passphrase, settings.card_ca_oid)
+    except DomainError as error:
+        if error.code != "ca_key_unreadable":
+            raise
+        raise ConfigurationError(f"the card CA in {settings.ca_dir} does not open with this "
+                                 "ZORGID_CA_PASSPHRASE; use the one it was made with",
+                                 "wrong_ca_passphrase") from None
 
 
 def export_supplier_secret(settings: Settings, out: Path) -> bool:

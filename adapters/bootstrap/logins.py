@@ -11,7 +11,7 @@ from pathlib import Path
 from cryptography import x509
 
 from adapters.pki.uzi import PRODUCTION_CA_OIDS, UziValidator, Verdict
-from adapters.settings import Settings
+from adapters.settings import ConfigurationError, Settings
 from domain.errors import InvalidValue, RuleViolation
 
 
@@ -77,6 +77,14 @@ def client_certificate_checker(settings: Settings, card_ca: x509.Certificate | N
     anchors = list(extra_anchors or [])
     intermediates: list[x509.Certificate] = []
     bundle = settings.trust_anchors_file
+    if bundle and not bundle.is_file():
+        raise ConfigurationError(f"ZORGID_TRUST_ANCHORS names {bundle}, which does not exist; "
+                                 "give the PEM file of the UZI CA certificates",
+                                 "trust_anchors_missing")
+    for file in settings.uzi_crl_files:
+        if not file.is_file():
+            raise ConfigurationError(f"ZORGID_UZI_CRLS names {file}, which does not exist",
+                                     "crl_file_missing")
     if bundle:
         # Roots (self-signed) are trust anchors; the CA certificates under them in the
         # bundle complete chains, since a TLS proxy forwards the client's leaf only.

@@ -11,11 +11,15 @@ from adapters.settings import ConfigurationError, Settings
 from domain.clock import SystemClock
 
 
-def create_token(settings: Settings, role: str) -> str:
-    """A new service token for `role` (stored hashed), to print once."""
+def token_store(settings: Settings) -> TokenStore:
     if not settings.data_dir.is_dir():
         raise ConfigurationError(f"no data directory at {settings.data_dir}")
-    return TokenStore(settings.data_dir / TOKENS_FILE).create(role)
+    return TokenStore(settings.data_dir / TOKENS_FILE)
+
+
+def create_token(settings: Settings, role: str, label: str = "") -> str:
+    """A new service token for `role` (stored hashed), to print once."""
+    return token_store(settings).create(role, label)
 
 
 def server_app(settings: Settings, dev: bool) -> FastAPI:

@@ -47,6 +47,12 @@ def seal(settings: Settings) -> sealing.SealResult:
 def verify_seal(settings: Settings, public_key: Path | None,
                 audit_file: Path | None) -> sealing.Verdict:
     """`zorgid audit verify`: the store against the chain and its signed checkpoints."""
+    chain = audit_file or settings.data_dir / sealing.AUDIT_FILE
+    if not chain.exists():
+        from domain.errors import NotFound
+
+        raise NotFound("not_sealed", f"this store has never been sealed (no {chain}); seal "
+                       f"it first: zorgid audit seal --data-dir {settings.data_dir}")
     key = sealing.load_public_key(public_key or seal_public_key_file(settings))
     app = open_lifecycle(settings)
     try:

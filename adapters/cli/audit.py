@@ -21,6 +21,7 @@ from projections.base import ts
 from projections.runner import ApplicationSource, build_fresh, open_views
 
 EXIT_TAMPERED = 1
+EXIT_WRONG_KEY = 3  # nothing is known about the store: the key given is not the seal's
 
 
 def timestamp_option(value: str | None) -> datetime | None:
@@ -182,8 +183,9 @@ def seal(data_dir: Path) -> None:
 def verify(data_dir: Path, public_key: Path | None, audit_file: Path | None) -> None:
     """Check the store against the hash chain and its signed checkpoints.
 
-    Exits 0 only when everything sealed is intact; otherwise names the first
-    position where events were modified, deleted, inserted or reordered.
+    Exits 0 only when everything sealed is intact; otherwise (exit 1) names the first
+    position where events were modified, deleted, inserted or reordered, or where the
+    chain file itself was changed. A public key that is not the seal's exits 3.
 
     \b
     Example:
@@ -197,6 +199,13 @@ def verify(data_dir: Path, public_key: Path | None, audit_file: Path | None) -> 
         checkpoint = "no valid signed checkpoint"
     if verdict.finding is not None:
         finding = verdict.finding
+        if finding.kind == "wrong_key":
+            click.echo(f"signature does not verify with this key: {finding.detail}")
+            raise SystemExit(EXIT_WRONG_KEY)
+        if finding.kind == "chain_file_altered":
+            click.echo(f"CHAIN FILE ALTERED at position {finding.position}: {finding.detail}; "
+                       f"{checkpoint}")
+            raise SystemExit(EXIT_TAMPERED)
         click.echo(f"TAMPERED at position {finding.position}: {finding.kind}: "
                    f"{finding.detail}; {checkpoint}")
         raise SystemExit(EXIT_TAMPERED)

@@ -68,13 +68,59 @@ def tokens() -> None:
 @click.option("--role", type=click.Choice(SERVICE_ROLES), required=True,
               help="fulfilment ships orders, billing reads invoices, auditor reads the event "
                    "log, operator scrapes /metrics.")
-def tokens_create(data_dir: Path, role: str) -> None:
+@click.option("--label", default="", help="What the token is for, shown by tokens list.")
+def tokens_create(data_dir: Path, role: str, label: str) -> None:
     """Create a token and print it alone on stdout (it is stored hashed; keep it safe).
 
     \b
     Example:
-      zorgid tokens create --data-dir ./data --role fulfilment > fulfilment.token
+      zorgid tokens create --data-dir ./data --role fulfilment --label webshop > fulfilment.token
     """
     from adapters.bootstrap.server import create_token
 
-    click.echo(create_token(settings_for(data_dir), role))
+    click.echo(create_token(settings_for(data_dir), role, label))
+
+
+@tokens.command("list")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per token.")
+def tokens_list(data_dir: Path, as_json: bool) -> None:
+    """The service tokens: id, role, label, created, last used (never the token itself).
+
+    \b
+    Example:
+      zorgid tokens list --data-dir ./data
+    """
+    import json
+
+    from adapters.bootstrap.server import token_store
+
+    entries = token_store(settings_for(data_dir)).entries()
+    if as_json:
+        for entry in entries:
+            click.echo(json.dumps(entry))
+        return
+    if not entries:
+        click.echo("no service tokens; create one with: zorgid tokens create --role ...")
+        return
+    click.echo(f"{'id':12}  {'role':10}  {'created':16}  {'last used':16}  label")
+    for e in entries:
+        click.echo(f"{e['id']:12}  {e['role']:10}  {e['created'][:16]:16}  "
+                   f"{(e['last_used'] or 'never')[:16]:16}  {e['label']}")
+
+
+@tokens.command("withdraw")
+@data_dir_option
+@click.argument("token_id")
+def tokens_withdraw(data_dir: Path, token_id: str) -> None:
+    """Withdraw a token by its id (from tokens list): it logs in no more, at once.
+
+    \b
+    Example:
+      zorgid tokens withdraw --data-dir ./data 3f2a9c41d0b7
+    """
+    from adapters.bootstrap.server import token_store
+
+    gone = token_store(settings_for(data_dir)).withdraw(token_id)
+    click.echo(f"withdrew token {gone['id']} ({gone['role']}"
+               + (f", {gone['label']}" if gone["label"] else "") + ")")

@@ -31,7 +31,7 @@ def test_serve_and_a_remote_reader_agent_make_a_card(pcscd, tmp_path):
     settings = Settings(data_dir=data)
     init_data_dir(settings)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZORGID_")},
-           "ZORGID_CA_PASSPHRASE": "remote test", "ZORGID_TRUSTED_PROXIES": "127.0.0.1",
+           "ZORGID_CA_PASSPHRASE": "remote test passphrase", "ZORGID_TRUSTED_PROXIES": "127.0.0.1",
            "ZORGID_UZI_CA_OIDS": f"N={TEST_CA_OIDS['N']},Z={TEST_CA_OIDS['Z']}"}
     assert zorgid("ca", "init", "--data-dir", str(data), env=env).returncode == 0
     pki = UziTestHierarchy()

@@ -138,7 +138,26 @@ class TestSealAndVerify:
         assert zorgid("audit", "seal", "--data-dir", str(other / "d")).exit_code == 0
         result = zorgid("audit", "verify", "--data-dir", str(copy), "--public-key",
                         str(other / "d" / "seal.pub"))
-        assert result.exit_code == 1 and "bad_signature" in result.output
+        # says what is known: the key is not the seal's; it says nothing of tampering
+        assert result.exit_code == 3, result.output
+        assert result.output.startswith("signature does not verify with this key")
+        assert "TAMPERED" not in result.output
+
+    def test_a_changed_chain_file_is_reported_as_such_not_as_a_changed_event(self, copy):
+        chain = sqlite3.connect(copy / "audit.sqlite3", isolation_level=None)
+        chain.execute("UPDATE chain SET link = zeroblob(32) WHERE position = 40")
+        chain.close()
+        result = verify(copy)
+        assert result.exit_code == 1
+        assert result.output.startswith("CHAIN FILE ALTERED at position 40"), result.output
+        assert "modified" not in result.output
+
+    def test_a_store_never_sealed_says_so(self, tmp_path):
+        data = tmp_path / "fresh"
+        assert zorgid("demo", "--data-dir", str(data), "--practices", "1").exit_code == 0
+        result = verify(data)
+        assert result.exit_code == 1 and "never been sealed" in result.output
+        assert "zorgid audit seal" in result.output and len(result.output.splitlines()) == 1
 
     def test_new_events_after_the_seal_are_reported_not_failed(self, sealed_store, tmp_path):
         data = tmp_path / "grow"

@@ -281,6 +281,9 @@ ERRORS_NL = {
     "invalid_field": "Niet alle velden zijn goed ingevuld. Controleer ze en probeer opnieuw.",
     "invalid_status": "Kies een status uit de lijst.",
     "invalid_role": "Kies een rol uit de lijst.",
+    "invalid_label": "Een omschrijving is hoogstens 80 gewone tekens.",
+    "token_not_found": "Er is geen toegangscode met die naam.",
+    "token_ambiguous": "Meer dan één toegangscode begint zo; geef meer tekens van de naam.",
     "invalid_system_actor": "Er ging iets mis bij een gekoppeld systeem. Neem contact op met "
                             "support.",
     "invalid_timestamp": "Dat is geen geldig tijdstip.",
