@@ -107,3 +107,101 @@ def test_the_demo_login_does_not_exist_without_dev(tmp_path):
     client.cookies.set("zorgid_dev", "e30=.abc")
     forged = client.get("/portal")
     assert forged.status_code == 401
+
+
+def test_a_manager_orders_approves_a_link_resumes_and_downloads_an_invoice(portal, tmp_path):
+    """The manager's tasks in Chromium, and an employee of another practice asking to be
+    linked; screenshots of each page are kept under .artifacts/."""
+    import time
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as appears
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver:
+        missing("chromium and chromium-driver are needed: scripts/setup.sh --test installs them")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--window-size=1280,1800"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    browser = webdriver.Chrome(service=Service(driver), options=options)
+    wait = WebDriverWait(browser, 20)
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    def click(element) -> None:
+        """Click, and wait until the next page has replaced this one."""
+        page = browser.find_element(By.TAG_NAME, "html")
+        element.click()
+        wait.until(appears.staleness_of(page))
+
+    def notice() -> str:
+        return wait.until(appears.presence_of_element_located(
+            (By.CSS_SELECTOR, "#notice, #error"))).text
+
+    def log_in(section: int, role: str) -> None:
+        browser.get(f"{portal}/portal/dev-login")
+        heading = browser.find_elements(By.TAG_NAME, "h2")[section]
+        button = heading.find_element(By.XPATH, "following-sibling::ul[1]").find_element(
+            By.XPATH, f".//button[contains(., ', {role}')]")
+        click(button)
+        wait.until(appears.presence_of_element_located((By.XPATH, "//p[contains(., "
+                                                                  "'Ingelogd als')]")))
+
+    try:
+        # the manager of the first practice, and its URA
+        log_in(0, "administrator")
+        ura = browser.find_element(By.CSS_SELECTOR, "table[id^='cards-']").get_attribute(
+            "id")[len("cards-"):]
+        # 1. order two blank cards: the price first, then the order
+        quantity = browser.find_element(By.CSS_SELECTOR, f"form[action='/portal/practices/"
+                                                         f"{ura}/order'] input[name=quantity]")
+        quantity.clear()
+        quantity.send_keys("2")
+        click(browser.find_element(By.CSS_SELECTOR, "button.order"))
+        total = wait.until(appears.presence_of_element_located((By.ID, "quote-total")))
+        assert total.text.startswith("€") and "," in total.text
+        browser.save_screenshot(str(SCREENSHOTS / "portal-order-quote.png"))
+        click(browser.find_element(By.CSS_SELECTOR, "button.place-order"))
+        assert notice() == "Uw bestelling is geplaatst."
+        # 2. an employee with a card at another practice asks to be linked here
+        log_in(2, "medewerker met kaart")
+        field = browser.find_element(By.CSS_SELECTOR, "input[name=ura]")
+        field.send_keys(ura)
+        click(browser.find_element(By.CSS_SELECTOR, "button.ask-link"))
+        assert notice().startswith("Uw verzoek is verstuurd.")
+        browser.save_screenshot(str(SCREENSHOTS / "portal-employee-asks.png"))
+        # ... and the manager approves
+        log_in(0, "administrator")
+        click(browser.find_element(By.CSS_SELECTOR, f"#link-requests-{ura} button.approve"))
+        assert notice() == "De kaart is gekoppeld."
+        browser.save_screenshot(str(SCREENSHOTS / "portal-link-approved.png"))
+        # 3. suspend a card, then lift the suspension
+        row = browser.find_elements(By.XPATH, f"//table[@id='cards-{ura}']"
+                                              "//tr[td[@class='status-active']]")[0]
+        card_id = row.get_attribute("data-card")
+        click(row.find_element(By.CSS_SELECTOR, "button.suspend"))
+        assert notice() == "De kaart is geschorst."
+        click(browser.find_element(By.XPATH, f"//tr[@data-card='{card_id}']//button[@class="
+                                             "'resume']"))
+        assert notice() == "De schorsing is opgeheven."
+        # 4. download an invoice as PDF
+        link = browser.find_elements(By.CSS_SELECTOR, "a.invoice-pdf")[0]
+        number = link.get_attribute("href").rsplit("/", 1)[1].removesuffix(".pdf")
+        link.click()
+        target = downloads / f"factuur-{number}.pdf"
+        deadline = time.monotonic() + 20
+        while not target.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert target.exists() and target.read_bytes().startswith(b"%PDF-")
+        browser.save_screenshot(str(SCREENSHOTS / "portal-manager.png"))
+    finally:
+        browser.quit()
