@@ -49,8 +49,11 @@ class BodyGate:
             return
         if scope["path"] not in self.open_paths and \
                 not any(headers.get(name) for name in self.credentials):
-            await _refuse(send, 401, "no_credential",
-                          "log in with your UZI pass or ZORG-ID card")
+            if scope["path"].startswith("/portal"):  # a person: the page that says how to log in
+                await _see_other(send, "/portal")
+            else:
+                await _refuse(send, 401, "no_credential",
+                              "log in with your UZI pass or ZORG-ID card")
             return
         if length is not None and length > self.limit:
             await _refuse(send, 413, "body_too_large", self._too_large())
@@ -83,6 +86,13 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()  # what follows the body: a disconnect
 
     return replayed
+
+
+async def _see_other(send: Send, location: str) -> None:
+    await send({"type": "http.response.start", "status": 303,
+                "headers": [(b"location", location.encode()), (b"content-length", b"0"),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _refuse(send: Send, status: int, code: str, message: str) -> None:

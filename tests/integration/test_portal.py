@@ -237,6 +237,8 @@ def test_without_a_card_the_portal_explains_in_dutch_how_to_log_in(tmp_path):
     assert "no_credential" not in page.text
     english = client.get("/portal?lang=en")
     assert "You are not logged in yet" in english.text
+    form = client.post("/portal/my-card", data={"serial": "ZID000000001"})  # logged out
+    assert form.status_code == 401 and "U bent nog niet ingelogd" in form.text
     missing = client.get("/portal/nowhere")
     assert missing.status_code == 404 and "Deze pagina bestaat niet." in missing.text
     assert client.get("/v1/me").json()["code"] == "no_credential"  # the API stays JSON
