@@ -18,6 +18,19 @@ from tests.integration.test_http_api import NOW, OTHER_URA, URA, make_api
 pki, people = http_api.pki, http_api.people  # the same module-scoped fixtures
 
 
+def another_node_registers_a_practice(data) -> int:
+    """Another application on the same store writes; the store's head after it."""
+    other = open_lifecycle(Settings(data_dir=data))
+    try:
+        other.register_practice(OTHER_URA, "Apotheek Zuid", "apotheek", UziPass(
+            uzi_number="900030001", card_type="Z", ura=OTHER_URA, role="01.015",
+            given_name="Dirk", surname="Dokter", not_before=NOW - dt.timedelta(days=30),
+            not_after=NOW + dt.timedelta(days=900)))
+        return int(other.head())
+    finally:
+        other.close()
+
+
 def test_a_command_projects_once_and_the_reads_after_it_do_not(tmp_path, pki, people,
                                                                monkeypatch):
     app = make_api(tmp_path / "data", pki, monkeypatch)
@@ -49,15 +62,7 @@ def test_health_metrics_and_logins_only_read_and_a_read_sees_another_nodes_write
                     headers=people["doctor"]).status_code == 201
     projected = views.projections
     # another node (another application on the same store) registers a second practice
-    other = open_lifecycle(Settings(data_dir=data))
-    try:
-        other.register_practice(OTHER_URA, "Apotheek Zuid", "apotheek", UziPass(
-            uzi_number="900030001", card_type="Z", ura=OTHER_URA, role="01.015",
-            given_name="Dirk", surname="Dokter", not_before=NOW - dt.timedelta(days=30),
-            not_after=NOW + dt.timedelta(days=900)))
-        store_head = other.head()
-    finally:
-        other.close()
+    store_head = another_node_registers_a_practice(data)
     # health and metrics only read: they report the lag, they do not project
     health = api.get("/healthz").json()
     assert health["store_position"] == store_head > health["views_position"]
@@ -74,15 +79,7 @@ def test_a_served_app_follows_what_other_nodes_write_without_being_asked(
     data = tmp_path / "data"
     app = make_api(data, pki, monkeypatch)
     with TestClient(app) as api:  # the lifespan: start-up catch-up, then the follower
-        other = open_lifecycle(Settings(data_dir=data))
-        try:
-            other.register_practice(OTHER_URA, "Apotheek Zuid", "apotheek", UziPass(
-                uzi_number="900030001", card_type="Z", ura=OTHER_URA, role="01.015",
-                given_name="Dirk", surname="Dokter", not_before=NOW - dt.timedelta(days=30),
-                not_after=NOW + dt.timedelta(days=900)))
-            store_head = other.head()
-        finally:
-            other.close()
+        store_head = another_node_registers_a_practice(data)
         deadline = time.monotonic() + 10
         while api.get("/healthz").json()["views_position"] < store_head:
             assert time.monotonic() < deadline, "the follower did not catch up"
