@@ -73,9 +73,11 @@ def requests_to(db: Database, ura: str) -> list[dict[str, Any]]:
         "WHERE r.ura = ? ORDER BY r.requested_at, r.card_id", [ura]))
 
 
-def requests_of_card(db: Database, card_id: str) -> list[str]:
-    return [row["ura"] for row in db.query(
-        "SELECT ura FROM link_requests WHERE card_id = ? ORDER BY ura", [card_id])]
+def requests_of_card(db: Database, card_id: str) -> list[dict[str, Any]]:
+    """The practices this card asked to be linked to: URA and name."""
+    return list(db.query(
+        "SELECT r.ura, p.name AS practice_name FROM link_requests r LEFT JOIN link_practices "
+        "p USING (ura) WHERE r.card_id = ? ORDER BY r.ura", [card_id]))
 
 
 def invitations_of_practice(db: Database, ura: str) -> list[dict[str, Any]]:

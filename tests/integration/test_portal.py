@@ -72,7 +72,7 @@ def test_a_manager_links_and_unlinks_a_card_and_sees_orders(portal):
     asked = locum.post(f"/portal/cards/{card_id}/link-requests", data={"ura": URA_A})
     assert notice(asked) == ("Uw verzoek is verstuurd. Een beheerder van de praktijk keurt "
                              "het goed.")
-    assert f"Gevraagd bij {URA_A}" in asked.text
+    assert f"Gevraagd bij Praktijk {URA_A} ({URA_A})" in asked.text
     client = portal(DOCTOR_A)
     requests = client.get("/portal")
     assert f'data-link-request="{card_id}"' in requests.text and "Eva Medewerker" in requests.text
