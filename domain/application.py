@@ -28,6 +28,7 @@ from domain.card import (
     IssuedCertificate,
     RevocationReason,
 )
+from domain.chip import Chip, chip_id
 from domain.clock import Clock, SystemClock
 from domain.errors import InvalidValue, NotAllowed, NotFound, RuleViolation
 from domain.identity import Actor, CardSerial, CardType, Ura, UziNumber, UziPass
@@ -258,8 +259,14 @@ class CardLifecycle(Application[UUID]):
         return order.id
 
     @command
-    def ship_order(self, order_id: UUID, card_serials: list[str], by: Actor) -> None:
+    def ship_order(self, order_id: UUID, card_serials: list[str], by: Actor,
+                   chip_ids: list[str | None] | None = None) -> None:
+        """The fulfilment service's shipment: the printed serials and, per card, the chip's
+        own identity when the supplier's card list gives it (factory-fresh PIV cards)."""
         serials = [CardSerial(s) for s in card_serials]
+        chips = [chip_id(c) if c else None for c in (chip_ids or [None] * len(serials))]
+        if len(chips) != len(serials):
+            raise InvalidValue("invalid_field", "one chip identity per card, or none")
         now = self.clock.now()
         order = self.get_order(order_id)
         order.ship(serials, by, now)
@@ -268,8 +275,21 @@ class CardLifecycle(Application[UUID]):
                 raise RuleViolation(
                     "card_serial_already_shipped", f"card {serial} has already been shipped"
                 )
-        cards = [Card.ship(s, order.id, Ura(order.practice_ura), by, now) for s in serials]
-        self.save(order, *cards)
+        known = [c for c in chips if c is not None]
+        if len(set(known)) != len(known) or any(
+                self._find(Chip, Chip.create_id(c)) is not None for c in known):
+            raise RuleViolation("chip_already_shipped",
+                                "a chip identity in this shipment was shipped before")
+        cards = [Card.ship(s, order.id, Ura(order.practice_ura), by, now, c)
+                 for s, c in zip(serials, chips, strict=True)]
+        registered = [Chip.register(c, str(s), by, now)
+                      for s, c in zip(serials, chips, strict=True) if c is not None]
+        self.save(order, *cards, *registered)
+
+    def serial_of_chip(self, identity: str) -> str | None:
+        """The printed serial of the blank card with this chip, when it was shipped."""
+        chip = self._find(Chip, Chip.create_id(chip_id(identity)))
+        return chip.serial if chip is not None else None
 
     @command
     def cancel_order(self, order_id: UUID, reason: str, by: UziPass) -> None:

@@ -143,9 +143,17 @@ class Card(Aggregate):
         """A blank card left the warehouse for a practice (part of an order's shipment)."""
 
         TOPIC = "zorgid:Card.ShippedToPractice"
+        # Version 1 had no chip identity: every card then was our own supplier's, its
+        # serial in data object 5FFF01.
+        class_version = 2
         serial: str
         order_id: UUID
         practice_ura: str
+        chip_id: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["chip_id"] = None
 
     Created = ShippedToPractice
 
@@ -285,9 +293,11 @@ class Card(Aggregate):
             card.status = CardStatus.EXPIRED
 
     def __init__(
-        self, serial: str, order_id: UUID, practice_ura: str, actor: dict[str, Any]
+        self, serial: str, order_id: UUID, practice_ura: str, actor: dict[str, Any],
+        chip_id: str | None = None,
     ) -> None:
         self.serial = serial
+        self.chip_id = chip_id
         self.order_id = order_id
         self.shipped_to_ura = practice_ura
         self.status = CardStatus.BLANK
@@ -313,7 +323,8 @@ class Card(Aggregate):
 
     @classmethod
     def ship(
-        cls, serial: CardSerial, order_id: UUID, practice_ura: Ura, actor: Actor, now: datetime
+        cls, serial: CardSerial, order_id: UUID, practice_ura: Ura, actor: Actor, now: datetime,
+        chip_id: str | None = None,
     ) -> Card:
         return cls._create(
             cls.ShippedToPractice,
@@ -321,6 +332,7 @@ class Card(Aggregate):
             serial=str(serial),
             order_id=order_id,
             practice_ura=str(practice_ura),
+            chip_id=chip_id,
             actor=actor.to_dict(),
             timestamp=now,
         )

@@ -30,7 +30,7 @@ fi
 extras=""
 if [ "${1:-}" = "--test" ]; then
     apt_install pcscd vsmartcard-vpcd libpcsclite-dev opensc gcc python3-dev nginx-light curl \
-        chromium chromium-driver systemd
+        chromium chromium-driver systemd yubico-piv-tool
     extras="[test]"
 fi
 if [ ! -x .venv/bin/python ]; then

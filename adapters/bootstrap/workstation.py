@@ -45,6 +45,8 @@ def _card_in(reader: str, timeout: float) -> PcscTransport:
 
 
 def _failed(error: PersonalisationError) -> DomainError:
+    if error.code != "personalisation_failed":  # the card said what is wrong with it
+        return DomainError(error.code, f"at step {error.step}: {error.detail}")
     return DomainError("personalisation_failed", f"at step {error.step}: {error.detail}; "
                        "the card is still blank, try again")
 
@@ -91,11 +93,15 @@ def personalise_for_job(api: str, job_id: UUID, token: str, reader: str, timeout
         transport.close()
 
 
-def virtual_card(settings: Settings, state: Path, serial: str | None) -> VirtualPivCard:
-    """The virtual card whose memory is `state`; a new blank one (with the blank
-    management key of its serial) when the file does not exist."""
+def virtual_card(settings: Settings, state: Path, serial: str | None,
+                 chip_serial: int | None = None) -> VirtualPivCard:
+    """The virtual card whose memory is `state`; a new blank one when the file does not
+    exist: our supplier's (the blank management key of its serial), or with
+    `chip_serial` a factory-fresh PIV card."""
     if state.exists():
         return VirtualPivCard.load(state)
+    if chip_serial is not None:
+        return VirtualPivCard.factory(state, chip_serial)
     if not serial:
         raise InvalidValue("serial_required", "a new blank card needs --serial")
     return VirtualPivCard.blank(state, serial, MANAGEMENT_ALGORITHM,

@@ -173,19 +173,24 @@ def personalise(data_dir: Path, reader: str, uzi_cert: Path, pin_fd: int | None,
 @click.option("--state", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The card's memory; created blank when it does not exist.")
 @click.option("--serial", default=None, help="Serial of a new blank card.")
+@click.option("--chip-serial", type=click.IntRange(min=1, max=2**32 - 1), default=None,
+              help="Instead: a new factory-fresh PIV card (default 3DES management key, no "
+                   "ZORG-ID serial) whose chip reports this serial.")
 @click.option("--port", type=int, default=35963, show_default=True,
               help="vpcd's port (35963 is 'Virtual PCD 00 00').")
-def virtual_card(data_dir: Path, state: Path, serial: str | None, port: int) -> None:
+def virtual_card(data_dir: Path, state: Path, serial: str | None, chip_serial: int | None,
+                 port: int) -> None:
     """Run a PIV virtual blank card in pcscd's vpcd reader until stopped.
 
     \b
     Example:
       zorgid virtual-card --data-dir ./data --state card.json --serial ZID000000001
+      zorgid virtual-card --state factory.json --chip-serial 12345678
     """
     from adapters.bootstrap.workstation import serve_virtual_card
     from adapters.bootstrap.workstation import virtual_card as open_card
 
-    card = open_card(settings_for(data_dir), state, serial)
+    card = open_card(settings_for(data_dir), state, serial, chip_serial)
     stopping = False
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -234,12 +234,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "link a card; a service: its role.", "anyone"),
     ("post", "/v1/orders/{order_id}/shipment"): op(
         "Record an order's shipment",
-        "The fulfilment service names the serials of the blank cards it sent; they "
-        "become the practice's blank cards, and the practice's invoice is issued.",
+        "The fulfilment service names the serials of the blank cards it sent (`card_serials`), "
+        "or per card the serial and the chip's own identity from the supplier's card list "
+        "(`cards`), for factory-fresh PIV cards; they become the practice's blank cards, "
+        "and the practice's invoice is issued.",
         "service", body=True, e404=["order_not_found"],
         e409=["order_shipped", "order_cancelled", "shipment_quantity_mismatch",
-              "card_serial_already_shipped", *CONFLICT],
-        e422=["invalid_card_serial", "invalid_field"]),
+              "card_serial_already_shipped", "chip_already_shipped", *CONFLICT],
+        e422=["invalid_card_serial", "invalid_chip_id", "invalid_field"]),
     ("get", "/v1/invoices"): op(
         "Invoices of a month",
         "For billing (all practices, or `ura`) and for a practice's managers (theirs).",

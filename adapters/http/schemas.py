@@ -308,6 +308,9 @@ class Job(Answer):
     step: str | None
     updated_at: AwareDatetime
     serial: str
+    chip_id: str | None = Field(
+        default=None, description="the chip's own identity, when the shipment gave it: the "
+                                  "agent refuses a card whose chip is another")
     management_keys: ManagementKeys | None = Field(
         default=None, description="only while the job can still write the card")
 

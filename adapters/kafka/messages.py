@@ -24,13 +24,14 @@ from uuid import UUID
 
 from domain.base import DomainEvent, event_type, natural_id
 from domain.card import Card
+from domain.chip import Chip
 from domain.mandate import Mandate
 from domain.order import BlankCardOrder
 from domain.person import Person
 from domain.picture import jsonable
 from domain.practice import Practice
 
-AGGREGATES = (Practice, BlankCardOrder, Card, Mandate, Person)
+AGGREGATES = (Practice, BlankCardOrder, Card, Mandate, Person, Chip)
 BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic", "actor")
 
 # Payload fields that identify a person, per event type.

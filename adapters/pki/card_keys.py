@@ -20,17 +20,21 @@ def supplier_secret(master_secret: bytes) -> bytes:
                 info=b"blank-card supplier secret").derive(master_secret)
 
 
-def blank_management_key(supplier: bytes, serial: str) -> bytes:
-    """A blank card's management key, as the supplier sets it."""
-    return HKDF(hashes.SHA256(), MANAGEMENT_KEY_LENGTH, salt=KDF_SALT,
+def blank_management_key(supplier: bytes, serial: str,
+                         length: int = MANAGEMENT_KEY_LENGTH) -> bytes:
+    """A blank card's management key, as the supplier sets it: `length` bytes for the
+    card's algorithm (24 for 3DES and AES-192, 16 and 32 for AES-128 and AES-256; a
+    shorter key is the start of a longer one)."""
+    return HKDF(hashes.SHA256(), length, salt=KDF_SALT,
                 info=b"blank\0" + serial.encode()).derive(supplier)
 
 
-def management_key(master_secret: bytes, serial: str, personalised: bool) -> bytes:
+def management_key(master_secret: bytes, serial: str, personalised: bool,
+                   length: int = MANAGEMENT_KEY_LENGTH) -> bytes:
     """The card's management key: the blank card's before personalisation, another
     after, so the blank key no longer opens a personalised card and the supplier cannot
     open it either."""
     if not personalised:
-        return blank_management_key(supplier_secret(master_secret), serial)
-    return HKDF(hashes.SHA256(), MANAGEMENT_KEY_LENGTH, salt=KDF_SALT,
+        return blank_management_key(supplier_secret(master_secret), serial, length)
+    return HKDF(hashes.SHA256(), length, salt=KDF_SALT,
                 info=b"personalised\0" + serial.encode()).derive(master_secret)

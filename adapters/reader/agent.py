@@ -26,10 +26,11 @@ from cryptography import x509
 from adapters.pki.card_keys import management_key
 from adapters.reader.apdu import ApduConnection, Transport
 from adapters.reader.personalise import (
+    CardIdentity,
     PersonalisationError,
     Timings,
     Written,
-    read_serial,
+    identify,
     seal_card,
     write_card,
 )
@@ -60,6 +61,23 @@ class Personalised:
     sealed: bool = True
 
 
+def serial_of(app: CardLifecycle, identity: CardIdentity) -> str:
+    """The printed serial of the card in the reader: from its serial object, or, for a
+    factory-fresh card, the shipment's record of its chip; a chip not shipped as the
+    serial says is refused."""
+    shipped = app.serial_of_chip(identity.chip_id) if identity.chip_id else None
+    if identity.serial is not None:
+        if shipped is not None and shipped != identity.serial:
+            raise PersonalisationError("read_card", f"this card says it is {identity.serial}, "
+                                       f"but its chip was shipped as {shipped}", "wrong_card")
+        return identity.serial
+    if shipped is None:
+        raise PersonalisationError("read_card", f"no blank card with chip {identity.chip_id} "
+                                   "was shipped to a practice; use a blank card from your "
+                                   "practice's delivery", "unknown_card")
+    return shipped
+
+
 def personalise(app: CardLifecycle, transport: Transport, holder: UziPass,
                 master_secret: bytes, issuer: CertificateIssuer[x509.Certificate],
                 pin: str, puk: str) -> Personalised:
@@ -70,7 +88,8 @@ def personalise(app: CardLifecycle, transport: Transport, holder: UziPass,
         raise PersonalisationError("choose_pin", "PIN and PUK are 6 to 8 digits") from None
     connection = ApduConnection(transport)
     piv = PivSession(connection)
-    serial = read_serial(piv)
+    identity = identify(piv, app.serial_of_chip)
+    serial = serial_of(app, identity)
 
     def write(started: CreationStarted, certify: Certify[x509.Certificate]) -> Written:
         def issue(authentication: Any, signature: Any) \
@@ -78,8 +97,11 @@ def personalise(app: CardLifecycle, transport: Transport, holder: UziPass,
             issued = certify(authentication, signature)
             return issued.authentication, issued.signature
 
-        return write_card(piv, serial, management_key(master_secret, serial, False), issue,
-                          started.card_id, pin, puk)
+        return write_card(piv, serial,
+                          lambda algorithm: management_key(master_secret, serial, False,
+                                                           algorithm.key_length),
+                          issue, started.card_id, pin, puk, guid=identity.supplier_guid,
+                          fresh=identity.fresh)
 
     try:
         started, written = Personalisation(app, issuer).run(serial, holder, write)

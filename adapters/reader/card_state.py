@@ -24,6 +24,11 @@ class CardState:
     puk_tries: int = PUK_TRIES
     objects: dict[str, str] = field(default_factory=dict)  # object id hex -> value hex
     keys: dict[str, str] = field(default_factory=dict)  # slot hex -> private key PEM
+    # a factory-fresh card: the chip's own serial (as Yubico's INS F8 reads it), and
+    # whether the management key is still the publicly known default
+    chip_serial: int | None = None
+    management_key_is_default: bool = False
+    management_key_changeable: bool = True
 
     @classmethod
     def load(cls, path: Path) -> CardState:

@@ -8,6 +8,7 @@ workstation and only ever travel to the card.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable
@@ -17,9 +18,17 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from adapters.reader.piv import KeyAlgorithm, PivError, PivSession, Slot, pad_pin
+from adapters.reader.piv import (
+    DEFAULT_MANAGEMENT_KEY,
+    OBJECT_CHUID,
+    KeyAlgorithm,
+    PivError,
+    PivSession,
+    Slot,
+    pad_pin,
+)
 from adapters.reader.status import CardError, WrongPin
-from adapters.reader.tlv import encode_tlv
+from adapters.reader.tlv import TlvError, encode_tlv, tlv_map
 from domain.personalisation import StepFailed
 
 MANAGEMENT_ALGORITHM = KeyAlgorithm.AES128
@@ -35,7 +44,34 @@ def chuid(guid: uuid.UUID, expires: datetime) -> bytes:
 
 
 class PersonalisationError(StepFailed):
-    """A step of writing the card failed (the reader's, the card's or the CA's error)."""
+    """A step of writing the card failed (the reader's, the card's or the CA's error).
+    `code` says what the card said, for people and programs (`card_answers` below)."""
+
+    def __init__(self, step: str, detail: str, code: str = "personalisation_failed") -> None:
+        super().__init__(step, detail)
+        self.code = code
+
+
+# What a blank card's answer to the management key means (ISO 7816-4 5.6; SP 800-73-4
+# part 2 table 6), when the key we hold does not open it: code and what to do.
+CARD_ANSWERS: dict[int, tuple[str, str]] = {
+    0x6982: ("card_personalised_before", "this card is not blank (it has been personalised "
+             "before): its blank management key no longer opens it; use a new blank card"),
+    0x6983: ("card_management_key_blocked", "this card's management key is blocked; use a "
+             "new blank card"),
+    0x6A86: ("card_key_algorithm_differs", "this card uses another management key algorithm "
+             "than the one it was delivered with; ask the supplier which"),
+    0x6A80: ("card_key_algorithm_differs", "this card uses another management key algorithm "
+             "than the one it was delivered with; ask the supplier which"),
+    0x6A82: ("no_piv_application", "this card has no PIV application: it is not a ZORG-ID "
+             "blank card"),
+}
+
+
+def card_answer(error: CardError) -> tuple[str, str]:
+    """The code and message for a card's refusal; any other status word is named."""
+    return CARD_ANSWERS.get(error.sw, ("card_refused", f"the card refused with status "
+                                                       f"{error.sw:04X}"))
 
 
 @dataclass
@@ -56,20 +92,131 @@ class Written:
 Issue = Callable[[object, object], tuple[x509.Certificate, x509.Certificate]]
 
 
-def read_serial(piv: PivSession) -> str:
+@dataclass(frozen=True)
+class CardIdentity:
+    """What a blank card says it is: the printed serial our supplier wrote into object
+    5FFF01, and/or the chip's own identity (Yubico-style serial, INS F8, or the GUID of a
+    CHUID the supplier wrote, which personalisation then keeps)."""
+
+    serial: str | None
+    chip_id: str | None
+    # no serial object of ours: a factory-fresh card, whose management key to look up
+    fresh: bool = False
+
+    @property
+    def supplier_guid(self) -> uuid.UUID | None:
+        if self.chip_id is not None and self.chip_id.startswith("chuid:"):
+            return uuid.UUID(hex=self.chip_id[6:])
+        return None
+
+
+def identify(piv: PivSession,
+             shipped_as: Callable[[str], str | None] | None = None) -> CardIdentity:
+    """What the card in the reader is. With `shipped_as` (the store's record of chips),
+    a chip the shipment names needs no serial object read: fewer round trips."""
     try:
         piv.select()
-        return piv.read_serial()
+    except CardError as error:
+        code, message = card_answer(error)
+        raise PersonalisationError("read_card", message, code) from error
     except Exception as error:
         raise PersonalisationError("read_card", f"this does not look like a ZORG-ID blank card: "
-                                   f"{error}") from error
+                                   f"{error}", "not_a_blank_card") from error
+    serial = chip = None
+    try:
+        with contextlib.suppress(CardError, PivError):
+            chip = f"yubico:{piv.get_chip_serial()}"  # not every applet has INS F8
+        if chip is not None and shipped_as is not None and shipped_as(chip) is not None:
+            return CardIdentity(shipped_as(chip), chip, fresh=True)
+        with contextlib.suppress(CardError, PivError, UnicodeDecodeError):
+            serial = piv.read_serial()  # a factory-fresh card has no serial object of ours
+        if chip is None and serial is None:  # a supplier may have written a CHUID GUID
+            with contextlib.suppress(CardError, PivError, TlvError, KeyError):
+                guid = tlv_map(piv.get_data(OBJECT_CHUID))[0x34]
+                if len(guid) == 16 and any(guid):
+                    chip = f"chuid:{guid.hex()}"
+    except Exception as error:  # the reader's: the card was pulled out, say
+        raise PersonalisationError("read_card", str(error)) from error
+    if serial is None and chip is None:
+        raise PersonalisationError("read_card", "this card has neither a ZORG-ID serial nor a "
+                                   "chip serial: it is not a ZORG-ID blank card",
+                                   "not_a_blank_card")
+    return CardIdentity(serial, chip, fresh=serial is None)
 
 
-def write_card(piv: PivSession, serial: str, blank_key: bytes, issue: Issue,
+def read_serial(piv: PivSession) -> str:
+    identity = identify(piv)
+    if identity.serial is None:
+        raise PersonalisationError("read_card", "this card carries no ZORG-ID serial; its chip "
+                                   f"is {identity.chip_id}", "not_a_blank_card")
+    return identity.serial
+
+
+BlankKey = bytes | Callable[[KeyAlgorithm], bytes]
+
+
+def _key_for(blank_key: BlankKey, algorithm: KeyAlgorithm) -> bytes:
+    return blank_key(algorithm) if callable(blank_key) else blank_key
+
+
+def open_blank(piv: PivSession, blank_key: BlankKey, fresh: bool = False) -> None:
+    """Authenticate with the card management key a blank card has: our per-card blank key,
+    or on a factory-fresh card the publicly known default, which is replaced by our blank
+    key at once (the session stays authenticated); a card that cannot have it replaced is
+    refused here, before any key is generated. The algorithm is ours unless the card says
+    otherwise (INS F7), asked first of a fresh card and of one that refuses ours."""
+    def metadata() -> tuple[KeyAlgorithm, bool]:
+        try:
+            return piv.management_key_metadata()
+        except (CardError, PivError):
+            return MANAGEMENT_ALGORITHM, False
+
+    try:
+        if fresh:
+            algorithm, is_default = metadata()
+        else:
+            try:
+                piv.authenticate(MANAGEMENT_ALGORITHM, _key_for(blank_key, MANAGEMENT_ALGORITHM))
+                return
+            except CardError as error:
+                if error.sw not in (0x6A86, 0x6A80):
+                    raise
+            algorithm, is_default = metadata()  # another algorithm: the card says which
+        if is_default:
+            piv.authenticate(algorithm, DEFAULT_MANAGEMENT_KEY[:algorithm.key_length])
+            try:
+                piv.set_management_key(MANAGEMENT_ALGORITHM,
+                                       _key_for(blank_key, MANAGEMENT_ALGORITHM))
+            except CardError as error:
+                raise PersonalisationError(
+                    "check_blank", "this card still answers to the publicly known default "
+                    "management key and cannot have it changed; it would stay open to anyone, "
+                    f"so it is not used (status {error.sw:04X})",
+                    "management_key_not_changeable") from error
+            return
+        piv.authenticate(algorithm, _key_for(blank_key, algorithm))
+    except PersonalisationError:
+        raise
+    except CardError as error:
+        code, message = card_answer(error)
+        raise PersonalisationError("check_blank", message, code) from error
+    except PivError as error:  # it answered, but could not prove it holds our key
+        code, message = CARD_ANSWERS[0x6982]
+        raise PersonalisationError("check_blank", message, code) from error
+    except ValueError as error:  # a key of the wrong length for the card's algorithm
+        code, message = CARD_ANSWERS[0x6A86]
+        raise PersonalisationError("check_blank", message, code) from error
+
+
+def write_card(piv: PivSession, serial: str, blank_key: BlankKey, issue: Issue,
                card_id: uuid.UUID, pin: str, puk: str,
-               default_pin: str = "123456", default_puk: str = "12345678") -> Written:
+               default_pin: str = "123456", default_puk: str = "12345678",
+               guid: uuid.UUID | None = None, fresh: bool = False) -> Written:
     """Everything up to the PIN: keys, certificates, CHUID. `issue(auth_public,
     sign_public)` asks the card CA for the two certificates (ending when the card ends).
+    `blank_key` is the card's blank management key, or a function giving it for the
+    algorithm the card reports (3DES, AES-128, -192 or -256). `card_id` becomes the
+    CHUID's GUID, unless the supplier wrote one: that stays, it names the chip.
 
     A card is blank while its blank management key opens it; a failed attempt leaves it
     so, and the same card can be tried again."""
@@ -81,11 +228,9 @@ def write_card(piv: PivSession, serial: str, blank_key: bytes, issue: Issue,
         raise PersonalisationError("choose_pin", "PIN and PUK are 6 to 8 digits") from None
     started = time.perf_counter()
     try:
-        piv.authenticate(MANAGEMENT_ALGORITHM, blank_key)
-    except (CardError, PivError) as error:
-        raise PersonalisationError(
-            "check_blank", "this card is not blank (it has been personalised before); "
-            "use a new blank card") from error
+        open_blank(piv, blank_key, fresh)
+    except PersonalisationError:
+        raise
     except Exception as error:
         raise PersonalisationError("authenticate", str(error)) from error
     step = "generate_key"
@@ -103,7 +248,7 @@ def write_card(piv: PivSession, serial: str, blank_key: bytes, issue: Issue,
         piv.put_certificate(Slot.AUTHENTICATION, authentication.public_bytes(der))
         piv.put_certificate(Slot.SIGNATURE, signature.public_bytes(der))
         step = "put_chuid"
-        piv.put_data(0x5FC102, chuid(card_id, authentication.not_valid_after_utc))
+        piv.put_data(OBJECT_CHUID, chuid(guid or card_id, authentication.not_valid_after_utc))
         step = "set_pin"
         set_pin_and_puk(piv, pin, puk, default_pin, default_puk)
     except PersonalisationError:

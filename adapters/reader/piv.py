@@ -26,6 +26,12 @@ INS_GENERAL_AUTHENTICATE, INS_GENERATE = 0x87, 0x47
 # Not in SP 800-73-4: set the card management key, as Yubico's PIV applet defines it;
 # and our blank card's vendor object holding its printed serial.
 INS_SET_MANAGEMENT_KEY = 0xFF
+# Also Yubico's, copied by many JavaCard PIV applets: the applet's version, the chip's
+# serial, and a key's metadata (algorithm, policy, whether it is still the default).
+INS_GET_VERSION, INS_GET_SERIAL, INS_GET_METADATA = 0xFD, 0xF8, 0xF7
+# The factory default card management key of PIV cards (3DES; AES-192 on newer YubiKeys,
+# the same 24 bytes): publicly known, so a card must never go out still answering to it.
+DEFAULT_MANAGEMENT_KEY = bytes.fromhex("010203040506070801020304050607080102030405060708")
 OBJECT_CARD_SERIAL = 0x5FFF01
 PIN_REFERENCE, PUK_REFERENCE, MANAGEMENT_KEY_REFERENCE = 0x80, 0x81, 0x9B
 
@@ -120,7 +126,12 @@ class PivSession:
         answer = self._send(INS_GET_DATA, 0x3F, 0xFF, encode_tlv(0x5C, object_tag(object_id)),
                             le=256)
         try:
-            return unwrap(answer, 0x53)
+            if answer[:1] == b"\x53":
+                return unwrap(answer, 0x53)
+            # some objects come without the 53 wrapper: the discovery object is its own 7E
+            # template (SP 800-73-4 part 1, 3.3.2), and cards return it as such
+            unwrap(answer, object_id)  # one whole TLV of the object's own tag, nothing else
+            return answer
         except TlvError as error:
             raise PivError(f"object {object_id:X} is malformed: {error}") from None
 
@@ -130,6 +141,25 @@ class PivSession:
 
     def read_serial(self) -> str:
         return self.get_data(OBJECT_CARD_SERIAL).decode("ascii")
+
+    def get_version(self) -> tuple[int, ...]:
+        return tuple(self._send(INS_GET_VERSION, 0x00, 0x00, le=256))
+
+    def get_chip_serial(self) -> int:
+        """The chip's own serial number (INS F8), where the applet answers it."""
+        answer = self._send(INS_GET_SERIAL, 0x00, 0x00, le=256)
+        if len(answer) != 4:
+            raise PivError("the card's serial number is not four bytes")
+        return int.from_bytes(answer, "big")
+
+    def management_key_metadata(self) -> tuple[KeyAlgorithm, bool]:
+        """The card management key's algorithm and whether it is the default (INS F7)."""
+        answer = self._send(INS_GET_METADATA, 0x00, MANAGEMENT_KEY_REFERENCE, le=256)
+        try:
+            fields = tlv_map(answer)
+            return KeyAlgorithm(fields[0x01][0]), fields.get(0x05, b"\x00") == b"\x01"
+        except (TlvError, KeyError, IndexError, ValueError):
+            raise PivError("the card's key metadata is malformed") from None
 
     def has_certificate(self, slot: Slot) -> bool:
         try:

@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from adapters.reader.apdu import ApduConnection, Transport
-from adapters.reader.personalise import PersonalisationError, read_serial, seal_card, write_card
+from adapters.reader.personalise import PersonalisationError, identify, seal_card, write_card
 from adapters.reader.piv import PivSession, pad_pin
 
 
@@ -64,10 +64,13 @@ def run_job(client: httpx.Client, job_id: UUID, token: str, transport: Transport
 
     piv = PivSession(ApduConnection(transport))
     try:
-        serial = read_serial(piv)
-        if serial != job["serial"]:
-            raise PersonalisationError("wrong_card", f"this is card {serial}; the job is for "
-                                       f"card {job['serial']}")
+        identity = identify(piv)
+        serial = job["serial"]
+        if (job.get("chip_id") and identity.chip_id != job["chip_id"]) \
+                or (not job.get("chip_id") and identity.serial != serial):
+            found = identity.serial or identity.chip_id
+            raise PersonalisationError("wrong_card", f"this is card {found}; the job is for "
+                                       f"card {serial}", "wrong_card")
 
         def issue(auth_public: Any, sign_public: Any) \
                 -> tuple[x509.Certificate, x509.Certificate]:
@@ -80,7 +83,7 @@ def run_job(client: httpx.Client, job_id: UUID, token: str, transport: Transport
                     x509.load_pem_x509_certificate(answer["9C"].encode()))
 
         write_card(piv, serial, bytes.fromhex(keys["blank"]), issue, UUID(job["card_id"]),
-                   pin, puk)
+                   pin, puk, guid=identity.supplier_guid, fresh=identity.fresh)
     except PersonalisationError as error:
         report_failure(error)
         raise

@@ -20,10 +20,14 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from adapters.reader.apdu import ApduFormatError, CommandApdu, ResponseApdu
 from adapters.reader.card_state import PIN_TRIES, PUK_TRIES, CardState
 from adapters.reader.piv import (
+    DEFAULT_MANAGEMENT_KEY,
     INS_CHANGE_REFERENCE,
     INS_GENERAL_AUTHENTICATE,
     INS_GENERATE,
     INS_GET_DATA,
+    INS_GET_METADATA,
+    INS_GET_SERIAL,
+    INS_GET_VERSION,
     INS_PUT_DATA,
     INS_RESET_RETRY,
     INS_SELECT,
@@ -52,6 +56,7 @@ APPLICATION_PROPERTY_TEMPLATE = encode_tlv(
 DISCOVERY = encode_tlv(0x7E, encode_tlv(0x4F, PIV_AID + b"\x01\x00")
                        + encode_tlv(0x5F2F, b"\x40\x00"))
 SLOTS = (0x9A, 0x9C, 0x9D, 0x9E)
+VERSION = (5, 4, 3)  # what INS FD answers: a firmware whose management extensions we use
 
 
 def _atr() -> bytes:
@@ -93,6 +98,18 @@ class VirtualPivCard:
     def blank(cls, path: Path, serial: str, algorithm: KeyAlgorithm, key: bytes) -> VirtualPivCard:
         card = cls(CardState(serial, int(algorithm), key.hex(),
                              objects={f"{OBJECT_CARD_SERIAL:X}": serial.encode().hex()}), path)
+        card.save()
+        return card
+
+    @classmethod
+    def factory(cls, path: Path, chip_serial: int,
+                management_key_changeable: bool = True) -> VirtualPivCard:
+        """A factory-fresh PIV card as suppliers ship them: the default 3DES management key,
+        no serial object of ours, the chip's serial readable (INS F8), metadata (INS F7)."""
+        card = cls(CardState(f"CHIP{chip_serial}", int(KeyAlgorithm.TDES),
+                             DEFAULT_MANAGEMENT_KEY.hex(), chip_serial=chip_serial,
+                             management_key_is_default=True,
+                             management_key_changeable=management_key_changeable), path)
         card.save()
         return card
 
@@ -162,6 +179,9 @@ class VirtualPivCard:
             INS_GENERATE: self._generate,
             INS_GENERAL_AUTHENTICATE: self._general_authenticate,
             INS_SET_MANAGEMENT_KEY: self._set_management_key,
+            INS_GET_VERSION: self._get_version,
+            INS_GET_SERIAL: self._get_serial,
+            INS_GET_METADATA: self._get_metadata,
         }.get(apdu.ins)
         if handler is None:
             raise Refused(SW.INS_NOT_SUPPORTED)
@@ -170,10 +190,28 @@ class VirtualPivCard:
     # commands
 
     def _select(self, apdu: CommandApdu, data: bytes) -> bytes:
-        # the 9-byte AID, or the full 11 bytes with the version (SP 800-73-4 part 1, 2.2)
-        if apdu.p1 != 0x04 or len(data) < len(PIV_AID) or not FULL_AID.startswith(data):
+        # the 9-byte AID, the full 11 bytes with the version (SP 800-73-4 part 1, 2.2), or a
+        # part of it from the 5-byte RID on: real cards select by partial AID (ISO 7816-4
+        # 11.2.2), and yubico-piv-tool sends A0 00 00 03 08
+        if apdu.p1 != 0x04 or len(data) < 5 or not FULL_AID.startswith(data):
             raise Refused(SW.FILE_NOT_FOUND)
         return APPLICATION_PROPERTY_TEMPLATE
+
+    def _get_version(self, apdu: CommandApdu, data: bytes) -> bytes:
+        return bytes(VERSION)  # the applet's version, as Yubico's INS FD gives it
+
+    def _get_serial(self, apdu: CommandApdu, data: bytes) -> bytes:
+        if self.state.chip_serial is None:  # our supplier-mode card: serial in 5FFF01
+            raise Refused(SW.INS_NOT_SUPPORTED)
+        return self.state.chip_serial.to_bytes(4, "big")
+
+    def _get_metadata(self, apdu: CommandApdu, data: bytes) -> bytes:
+        if apdu.p2 != MANAGEMENT_KEY_REFERENCE:
+            raise Refused(SW.REFERENCE_NOT_FOUND)
+        # algorithm; PIN and touch policy; whether it is still the default value
+        return (encode_tlv(0x01, bytes([self.state.management_key_algorithm]))
+                + encode_tlv(0x02, b"\x00\x01")
+                + encode_tlv(0x05, b"\x01" if self.state.management_key_is_default else b"\x00"))
 
     def _object_id(self, data: bytes) -> int:
         tags = tlv_map(data)
@@ -351,6 +389,8 @@ class VirtualPivCard:
         raise Refused(SW.INCORRECT_DATA)
 
     def _set_management_key(self, apdu: CommandApdu, data: bytes) -> None:
+        if not self.state.management_key_changeable:  # a card whose applet lacks INS FF
+            raise Refused(SW.INS_NOT_SUPPORTED)
         self._require_admin()
         if (apdu.p1, apdu.p2) not in ((0xFF, 0xFF), (0xFF, 0xFE)) or len(data) < 3:
             raise Refused(SW.INCORRECT_P1P2)
@@ -360,6 +400,7 @@ class VirtualPivCard:
             raise Refused(SW.INCORRECT_DATA)
         self.state.management_key_algorithm = int(algorithm)
         self.state.management_key = data[3:].hex()
+        self.state.management_key_is_default = data[3:] == DEFAULT_MANAGEMENT_KEY
         self.save()
 
 

@@ -33,8 +33,10 @@ def pass_of(issued) -> UziPass:
     return identity_of(issued.certificate).to_pass()
 
 
-@pytest.fixture
-def workstation(pcscd, tmp_path):
+@pytest.fixture(params=["supplier", "factory"])
+def workstation(pcscd, tmp_path, request):
+    """A practice with one blank card in the reader: our supplier's, or a factory-fresh
+    PIV card the shipment names by its chip."""
     if not shutil.which("pkcs15-tool"):
         pytest.skip("OpenSC is not installed: scripts/setup.sh --test installs it")
     data = tmp_path / "data"
@@ -59,11 +61,14 @@ def workstation(pcscd, tmp_path):
     app.register_practice(URA, "Huisartsenpraktijk Noord", "huisartsenpraktijk",
                           pass_of(doctor))
     order = app.place_order(URA, 1, "webshop-1", pass_of(doctor))
-    app.ship_order(order, [SERIAL], Actor.system("fulfilment"))
+    factory = request.param == "factory"
+    app.ship_order(order, [SERIAL], Actor.system("fulfilment"),
+                   ["yubico:4242"] if factory else None)
     app.close()
     card = subprocess.Popen(
         [*zorgid_command(), "virtual-card", "--state", str(tmp_path / "card.json"),
-         "--serial", SERIAL], env={**os.environ, **env}, stderr=subprocess.PIPE)
+         *(["--chip-serial", "4242"] if factory else ["--serial", SERIAL])],
+        env={**os.environ, **env}, stderr=subprocess.PIPE)
     yield data, env, pass_file, pass_of(employee)
     card.terminate()
     card.wait(10)

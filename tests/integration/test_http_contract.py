@@ -17,7 +17,7 @@ CONTRACT = [
     ("DELETE", "/v1/practices/{ura}/managers/{uzi_number}", None, None),
     ("POST", "/v1/practices/{ura}/orders", {"quantity"}, {"order_id", "lines", "total_cents"}),
     ("GET", "/v1/practices/{ura}/orders", None, {"order_id", "status"}),
-    ("POST", "/v1/orders/{order_id}/shipment", {"card_serials"}, None),
+    ("POST", "/v1/orders/{order_id}/shipment", {"card_serials", "cards"}, None),
     ("GET", "/v1/practices/{ura}/cards", None, {"card_id", "status", "expires_at"}),
     ("POST", "/v1/cards", {"card_serial"}, {"card_id", "job_id", "job_token"}),
     ("GET", "/v1/me", None, set()),

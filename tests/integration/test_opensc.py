@@ -19,7 +19,7 @@ from adapters.pki.card_keys import management_key
 from adapters.pki.certificates import Holder
 from adapters.pki.uzi import UziValidator, identity_of
 from adapters.reader.apdu import ApduConnection
-from adapters.reader.personalise import read_serial, seal_card, write_card
+from adapters.reader.personalise import identify, seal_card, write_card
 from adapters.reader.piv import KeyAlgorithm, PivSession
 from adapters.reader.virtual_card import VirtualPivCard
 from tests.integration.test_reader_pcsc import RunningCard
@@ -29,30 +29,50 @@ SECRET = b"master secret for tests only"
 NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def personalised(pcscd, tmp_path):
+def blank_card(mode: str, path, serial: str) -> VirtualPivCard:
+    """Our supplier's blank card (serial object, per-card AES key), or a factory-fresh PIV
+    card (default 3DES key, only the chip's serial)."""
+    if mode == "factory":
+        return VirtualPivCard.factory(path, 4242)
+    return VirtualPivCard.blank(path, serial, KeyAlgorithm.AES128,
+                                management_key(SECRET, serial, personalised=False))
+
+
+@pytest.fixture(params=["supplier", "factory"])
+def personalised(pcscd, tmp_path, request):
     from adapters.reader.pcsc import PcscTransport
 
     if not shutil.which("pkcs11-tool"):
         pytest.skip("OpenSC is not installed: scripts/setup.sh --test installs it")
     serial = "ZID000004242"
-    card = VirtualPivCard.blank(tmp_path / "card.json", serial, KeyAlgorithm.AES128,
-                                management_key(SECRET, serial, personalised=False))
+    card = blank_card(request.param, tmp_path / "card.json", serial)
     running = RunningCard(card)
     ca = CardCA.create(tmp_path / "ca", b"ca passphrase", NOW - dt.timedelta(days=1))
     holder = Holder("900020001", "N", "90000382", "00.000", "00000000", "Bea", "Assistent",
                     "Huisartsenpraktijk Noord")
     end = NOW.replace(year=NOW.year + 3)
-    transport = PcscTransport.wait_for_card(pcscd, timeout=15)
+    try:
+        transport = PcscTransport.wait_for_card(pcscd, timeout=15)
+    except BaseException:
+        running.pull()
+        raise
     try:
         piv = PivSession(ApduConnection(transport))
-        assert read_serial(piv) == serial
+        identity = identify(piv)
+        if request.param == "factory":  # the shipment ties the printed serial to the chip
+            assert (identity.serial, identity.chip_id) == (None, "yubico:4242")
+        else:
+            assert identity.serial == serial
         written = write_card(piv, serial, management_key(SECRET, serial, False),
                              lambda a, s: ca.issue(holder, a, s, NOW, end),
-                             uuid.uuid4(), pin="482915", puk="73920184")
+                             uuid.uuid4(), pin="482915", puk="73920184",
+                             fresh=identity.fresh)
         seal_card(piv, management_key(SECRET, serial, True))
-    finally:
+    except BaseException:
         transport.close()
+        running.pull()  # never leave a card in the shared reader for the next test
+        raise
+    transport.close()
     yield written, ca
     running.pull()
 
@@ -78,6 +98,15 @@ def test_opensc_lists_the_certificates_and_signs_with_both_keys(personalised, tm
     assert signed.returncode == 0, signed.stderr
     written.authentication.public_key().verify(signature.read_bytes(), message.read_bytes(),
                                                padding.PKCS1v15(), hashes.SHA256())
+    # and openssl, as a relying party would check it, from the certificate alone
+    from cryptography.hazmat.primitives import serialization
+
+    public = tmp_path / "auth-public.pem"
+    public.write_bytes(written.authentication.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    checked = opensc("openssl", "dgst", "-sha256", "-verify", str(public), "-signature",
+                     str(signature), str(message))
+    assert checked.returncode == 0 and b"Verified OK" in checked.stdout, checked.stderr
 
     digest = tmp_path / "digest"
     digest.write_bytes(hashlib.sha256(message.read_bytes()).digest())
@@ -130,3 +159,45 @@ def test_three_wrong_pins_block_and_the_puk_unblocks_through_opensc(personalised
     assert sign("551177").returncode == 0
     written.authentication.public_key().verify(signature.read_bytes(), message.read_bytes(),
                                                padding.PKCS1v15(), hashes.SHA256())
+
+
+@pytest.mark.parametrize("mode", ["supplier", "factory"])
+def test_yubico_piv_tool_reads_the_card_in_both_modes(pcscd, tmp_path, mode):
+    """An independent PIV tool (it selects by the truncated AID A0 00 00 03 08) reads
+    our blank cards, and the personalised one."""
+    from adapters.reader.pcsc import PcscTransport
+
+    tool = shutil.which("yubico-piv-tool")
+    if not tool:
+        pytest.skip("yubico-piv-tool is not installed: scripts/setup.sh --test installs it")
+    serial = "ZID000004244"
+    card = blank_card(mode, tmp_path / "card.json", serial)
+    running = RunningCard(card)
+    try:
+        PcscTransport.wait_for_card(pcscd, timeout=15).close()  # the card is in the reader
+        status = opensc(tool, "-r", "Virtual PCD", "-a", "status")
+        assert status.returncode == 0, status.stderr
+        assert b"PIN tries left:\t3" in status.stdout
+        if mode == "factory":
+            assert b"Serial Number:\t4242" in status.stdout
+            assert b"Version:\t5.4.3" in status.stdout
+        transport = PcscTransport.wait_for_card(pcscd, timeout=15)
+        try:
+            piv = PivSession(ApduConnection(transport))
+            identity = identify(piv)
+            ca = CardCA.create(tmp_path / "ca", b"ca passphrase", NOW - dt.timedelta(days=1))
+            holder = Holder("900020001", "N", "90000382", "00.000", "00000000", "Bea",
+                            "Assistent", "Huisartsenpraktijk Noord")
+            end = NOW.replace(year=NOW.year + 3)
+            write_card(piv, serial, management_key(SECRET, serial, False),
+                       lambda a, s: ca.issue(holder, a, s, NOW, end), uuid.uuid4(),
+                       pin="482915", puk="73920184", fresh=identity.fresh)
+        finally:
+            transport.close()
+        after = opensc(tool, "-r", "Virtual PCD", "-a", "status")
+        assert after.returncode == 0, after.stderr
+        assert b"Slot 9a" in after.stdout and b"Bea Assistent" in after.stdout
+        assert b"CHUID:" in after.stdout and b"No data available" not in after.stdout.split(
+            b"CHUID:")[1].split(b"\n")[0]
+    finally:
+        running.pull()

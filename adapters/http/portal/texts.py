@@ -213,6 +213,19 @@ ERRORS_NL = {
     "uzi_pass_required": "Log in met uw UZI-medewerkerspas om een kaart te maken, niet met "
                          "een ZORG-ID kaart.",
     "uzi_card_type_not_allowed": "Met dit soort UZI-pas kunt u dit niet doen.",
+    # what a blank card said at the workstation
+    "card_personalised_before": "Deze kaart is niet meer blanco: hij is al eens aangemaakt. "
+                                "Gebruik een nieuwe blanco kaart.",
+    "card_management_key_blocked": "Deze kaart is geblokkeerd. Gebruik een nieuwe blanco "
+                                   "kaart.",
+    "card_key_algorithm_differs": "Deze kaart is anders beveiligd dan geleverd. Neem contact "
+                                  "op met support.",
+    "no_piv_application": "Dit is geen ZORG-ID blanco kaart. Steek de blanco kaart in de "
+                          "kaartlezer.",
+    "not_a_blank_card": "Dit is geen ZORG-ID blanco kaart. Steek de blanco kaart in de "
+                        "kaartlezer.",
+    "card_refused": "De kaart weigerde. Haal hem uit de lezer, steek hem opnieuw in en probeer "
+                    "het nog eens.",
     # links (R7)
     "already_linked": "Deze kaart is al aan de praktijk gekoppeld.",
     "not_linked": "Deze kaart is niet aan die praktijk gekoppeld.",
@@ -255,6 +268,8 @@ ERRORS_NL = {
     "invalid_idempotency_key": "De bestelling kon niet worden geplaatst. Probeer opnieuw.",
     "missing_idempotency_key": "De bestelling kon niet worden geplaatst. Probeer opnieuw.",
     "shipment_quantity_mismatch": "Het aantal verzonden kaarten klopt niet met de bestelling.",
+    "chip_already_shipped": "Een chip in deze zending is al eerder verzonden.",
+    "invalid_chip_id": "Een chipnummer ziet eruit als yubico:12345678 of chuid: en 32 tekens.",
     "order_shipped": "Deze bestelling is al verzonden.",
     "order_cancelled": "Deze bestelling is geannuleerd.",
     "order_not_found": "Deze bestelling bestaat niet.",

@@ -66,6 +66,8 @@ def get_job(job_id: UUID, request: Request, db: ViewsDb,
     found = _job(job_id, request, db, authorization)
     card = lifecycle(request).get_card(UUID(found["card_id"]))
     answer = {**found, "serial": card.serial}
+    if card.chip_id is not None:
+        answer["chip_id"] = card.chip_id
     if found["status"] in ("started", "certificates_issued"):
         blank, personalised = _workshop(request).keys(card.serial)
         answer["management_keys"] = {"algorithm": "AES128", "blank": blank.hex(),

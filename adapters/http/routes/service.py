@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import Field
 
 from adapters.http.auth import Principal
 from adapters.http.deps import Caller, ViewsDb, lifecycle, service_role
@@ -22,7 +23,7 @@ from adapters.http.schemas import (
     ServiceMe,
     binary,
 )
-from domain.errors import NotAllowed
+from domain.errors import InvalidValue, NotAllowed
 from domain.identity import Actor
 from domain.picture import jsonable
 from projections import cards, certificates, invoices, links, practices
@@ -30,8 +31,17 @@ from projections import cards, certificates, invoices, links, practices
 router = APIRouter(tags=["service"])
 
 
+class ShippedCard(RequestBody):
+    serial: str = Field(description="the serial printed on the card")
+    chip_id: str | None = Field(default=None, description="the chip's own identity from the "
+                                "supplier's card list: yubico:<serial> or chuid:<32 hex>")
+
+
 class ShipmentRequest(RequestBody):
-    card_serials: list[str]
+    card_serials: list[str] | None = Field(default=None, description="the printed serials")
+    cards: list[ShippedCard] | None = Field(
+        default=None, description="per card, the printed serial and the chip's identity "
+                                  "(instead of card_serials)")
 
 
 @router.get("/v1/me", response_model=PersonMe | ServiceMe, responses=ERRORS)
@@ -53,7 +63,14 @@ def me(caller: Caller, db: ViewsDb, request: Request) -> dict[str, Any]:
 @router.post("/v1/orders/{order_id}/shipment", status_code=204, responses=ERRORS)
 def ship(order_id: UUID, body: ShipmentRequest, request: Request,
          caller: Annotated[Principal, Depends(service_role("fulfilment"))]) -> Response:
-    lifecycle(request).ship_order(order_id, body.card_serials, Actor.system("fulfilment"))
+    if (body.card_serials is None) == (body.cards is None):
+        raise InvalidValue("invalid_field", "give card_serials or cards, one of the two")
+    if body.cards is not None:
+        lifecycle(request).ship_order(order_id, [c.serial for c in body.cards],
+                                      Actor.system("fulfilment"), [c.chip_id for c in body.cards])
+    else:
+        assert body.card_serials is not None
+        lifecycle(request).ship_order(order_id, body.card_serials, Actor.system("fulfilment"))
     return Response(status_code=204)
 
 
