@@ -27,6 +27,7 @@ from domain.card import (
     CardStatus,
     IssuedCertificate,
     RevocationReason,
+    management_key_algorithm,
 )
 from domain.chip import Chip, chip_id
 from domain.clock import Clock, SystemClock
@@ -260,12 +261,16 @@ class CardLifecycle(Application[UUID]):
 
     @command
     def ship_order(self, order_id: UUID, card_serials: list[str], by: Actor,
-                   chip_ids: list[str | None] | None = None) -> None:
-        """The fulfilment service's shipment: the printed serials and, per card, the chip's
-        own identity when the supplier's card list gives it (factory-fresh PIV cards)."""
+                   chip_ids: list[str | None] | None = None,
+                   key_algorithms: list[str | None] | None = None) -> None:
+        """The fulfilment service's shipment: the printed serials and, per card, what the
+        supplier's card list says of it: the chip's own identity (factory-fresh PIV cards)
+        and the management key's algorithm."""
         serials = [CardSerial(s) for s in card_serials]
         chips = [chip_id(c) if c else None for c in (chip_ids or [None] * len(serials))]
-        if len(chips) != len(serials):
+        algorithms = [management_key_algorithm(a) if a else None
+                      for a in (key_algorithms or [None] * len(serials))]
+        if len(chips) != len(serials) or len(algorithms) != len(serials):
             raise InvalidValue("invalid_field", "one chip identity per card, or none")
         now = self.clock.now()
         order = self.get_order(order_id)
@@ -280,8 +285,8 @@ class CardLifecycle(Application[UUID]):
                 self._find(Chip, Chip.create_id(c)) is not None for c in known):
             raise RuleViolation("chip_already_shipped",
                                 "a chip identity in this shipment was shipped before")
-        cards = [Card.ship(s, order.id, Ura(order.practice_ura), by, now, c)
-                 for s, c in zip(serials, chips, strict=True)]
+        cards = [Card.ship(s, order.id, Ura(order.practice_ura), by, now, c, a)
+                 for s, c, a in zip(serials, chips, algorithms, strict=True)]
         registered = [Chip.register(c, str(s), by, now)
                       for s, c in zip(serials, chips, strict=True) if c is not None]
         self.save(order, *cards, *registered)

@@ -108,6 +108,17 @@ class GuestUse:
         return self.starts_on <= ends_on and starts_on <= last_day
 
 
+MANAGEMENT_KEY_ALGORITHMS = ("TDES", "AES128", "AES192", "AES256")  # PIV's, SP 800-78-4
+
+
+def management_key_algorithm(value: object) -> str:
+    text = str(value).strip().upper().replace("-", "").replace("3DES", "TDES")
+    if text not in MANAGEMENT_KEY_ALGORITHMS:
+        raise InvalidValue("invalid_key_algorithm",
+                           f"{value!r} is not one of {', '.join(MANAGEMENT_KEY_ALGORITHMS)}")
+    return text
+
+
 @dataclass(frozen=True)
 class IssuedCertificate:
     """What the card CA issued for one key slot; the certificate itself lives in the CA."""
@@ -143,17 +154,19 @@ class Card(Aggregate):
         """A blank card left the warehouse for a practice (part of an order's shipment)."""
 
         TOPIC = "zorgid:Card.ShippedToPractice"
-        # Version 1 had no chip identity: every card then was our own supplier's, its
-        # serial in data object 5FFF01.
+        # Version 1 had no chip identity nor key algorithm: every card then was our own
+        # supplier's, its serial in data object 5FFF01, its blank key AES-128.
         class_version = 2
         serial: str
         order_id: UUID
         practice_ura: str
         chip_id: str | None
+        management_key_algorithm: str | None  # as the supplier's card list says
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["chip_id"] = None
+            state["management_key_algorithm"] = None
 
     Created = ShippedToPractice
 
@@ -294,10 +307,11 @@ class Card(Aggregate):
 
     def __init__(
         self, serial: str, order_id: UUID, practice_ura: str, actor: dict[str, Any],
-        chip_id: str | None = None,
+        chip_id: str | None = None, management_key_algorithm: str | None = None,
     ) -> None:
         self.serial = serial
         self.chip_id = chip_id
+        self.management_key_algorithm = management_key_algorithm
         self.order_id = order_id
         self.shipped_to_ura = practice_ura
         self.status = CardStatus.BLANK
@@ -324,7 +338,7 @@ class Card(Aggregate):
     @classmethod
     def ship(
         cls, serial: CardSerial, order_id: UUID, practice_ura: Ura, actor: Actor, now: datetime,
-        chip_id: str | None = None,
+        chip_id: str | None = None, management_key_algorithm: str | None = None,
     ) -> Card:
         return cls._create(
             cls.ShippedToPractice,
@@ -333,6 +347,7 @@ class Card(Aggregate):
             order_id=order_id,
             practice_ura=str(practice_ura),
             chip_id=chip_id,
+            management_key_algorithm=management_key_algorithm,
             actor=actor.to_dict(),
             timestamp=now,
         )

@@ -16,15 +16,16 @@ from domain.base import DomainEvent, natural_id
 from domain.errors import InvalidValue
 from domain.identity import Actor
 
-CHIP_ID = re.compile(r"(yubico:[0-9]{1,10}|chuid:[0-9a-f]{32})")
+CHIP_ID = re.compile(r"(yubico:[0-9]{1,10}|chuid:[0-9a-f]{32}|cplc:[0-9a-f]{16})")
 
 
 def chip_id(value: object) -> str:
-    """`yubico:<serial>` or `chuid:<GUID, 32 hex>`, in lower case."""
+    """`yubico:<serial>`, `chuid:<GUID, 32 hex>` or `cplc:<IC fabricator, type and serial,
+    16 hex>`, in lower case."""
     text = str(value).strip().lower() if isinstance(value, str) else ""
     if not CHIP_ID.fullmatch(text):
         raise InvalidValue("invalid_chip_id", f"{value!r} is not a chip identity "
-                           "(yubico:<serial> or chuid:<32 hex digits>)")
+                           "(yubico:<serial>, chuid:<32 hex digits> or cplc:<16 hex digits>)")
     return text
 
 

@@ -138,11 +138,13 @@ class CardWorkshop:
     def ca_oid(self) -> str:
         return str(self.authority.ca_oid)
 
-    def keys(self, serial: str) -> tuple[bytes, bytes]:
+    def keys(self, serial: str, blank_length: int = 16) -> tuple[bytes, bytes]:
+        """The card's blank management key (of the length its algorithm wants) and the
+        personalised one (AES-128) it gets when sealed."""
         if self.master_secret is None:
             raise ConfigurationError("this server holds no card master secret, so it cannot "
                                      "hand out management keys")
-        return (management_key(self.master_secret, serial, False),
+        return (management_key(self.master_secret, serial, False, blank_length),
                 management_key(self.master_secret, serial, True))
 
     def personalisation(self, lifecycle: CardLifecycle) -> Personalisation[x509.Certificate]:

@@ -241,7 +241,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "service", body=True, e404=["order_not_found"],
         e409=["order_shipped", "order_cancelled", "shipment_quantity_mismatch",
               "card_serial_already_shipped", "chip_already_shipped", *CONFLICT],
-        e422=["invalid_card_serial", "invalid_chip_id", "invalid_field"]),
+        e422=["invalid_card_serial", "invalid_chip_id", "invalid_key_algorithm",
+              "invalid_field"]),
     ("get", "/v1/invoices"): op(
         "Invoices of a month",
         "For billing (all practices, or `ura`) and for a practice's managers (theirs).",

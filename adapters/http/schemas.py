@@ -294,7 +294,8 @@ class Invoice(Answer):
 
 
 class ManagementKeys(Answer):
-    algorithm: Literal["AES128"]
+    algorithm: Literal["TDES", "AES128", "AES192", "AES256"] = Field(
+        description="the blank key's; the personalised key is AES128")
     blank: str = Field(description="hex; opens the blank card")
     personalised: str = Field(description="hex; replaces the blank key after activation")
 

@@ -34,7 +34,7 @@ from adapters.reader.personalise import (
     seal_card,
     write_card,
 )
-from adapters.reader.piv import PivSession, pad_pin
+from adapters.reader.piv import KeyAlgorithm, PivSession, pad_pin
 from domain.application import CardLifecycle, CreationStarted
 from domain.identity import UziPass
 from domain.personalisation import (
@@ -91,6 +91,9 @@ def personalise(app: CardLifecycle, transport: Transport, holder: UziPass,
     identity = identify(piv, app.serial_of_chip)
     serial = serial_of(app, identity)
 
+    shipped = app.get_card_by_serial(serial).management_key_algorithm
+    key_algorithm = KeyAlgorithm[shipped] if shipped else None
+
     def write(started: CreationStarted, certify: Certify[x509.Certificate]) -> Written:
         def issue(authentication: Any, signature: Any) \
                 -> tuple[x509.Certificate, x509.Certificate]:
@@ -101,7 +104,7 @@ def personalise(app: CardLifecycle, transport: Transport, holder: UziPass,
                           lambda algorithm: management_key(master_secret, serial, False,
                                                            algorithm.key_length),
                           issue, started.card_id, pin, puk, guid=identity.supplier_guid,
-                          fresh=identity.fresh)
+                          fresh=identity.fresh, key_algorithm=key_algorithm)
 
     try:
         started, written = Personalisation(app, issuer).run(serial, holder, write)

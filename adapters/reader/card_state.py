@@ -27,6 +27,7 @@ class CardState:
     # a factory-fresh card: the chip's own serial (as Yubico's INS F8 reads it), and
     # whether the management key is still the publicly known default
     chip_serial: int | None = None
+    cplc: str | None = None  # hex: a card manager's CPLC data (GP GET DATA 9F7F)
     management_key_is_default: bool = False
     management_key_changeable: bool = True
 

@@ -95,8 +95,9 @@ Issue = Callable[[object, object], tuple[x509.Certificate, x509.Certificate]]
 @dataclass(frozen=True)
 class CardIdentity:
     """What a blank card says it is: the printed serial our supplier wrote into object
-    5FFF01, and/or the chip's own identity (Yubico-style serial, INS F8, or the GUID of a
-    CHUID the supplier wrote, which personalisation then keeps)."""
+    5FFF01, and/or the chip's own identity: the Yubico-style serial (INS F8), the GUID of a
+    CHUID the supplier wrote (personalisation then keeps it), or the IC serial in the card
+    manager's CPLC data (GlobalPlatform GET DATA 9F7F)."""
 
     serial: str | None
     chip_id: str | None
@@ -135,6 +136,9 @@ def identify(piv: PivSession,
                 guid = tlv_map(piv.get_data(OBJECT_CHUID))[0x34]
                 if len(guid) == 16 and any(guid):
                     chip = f"chuid:{guid.hex()}"
+        if chip is None and serial is None:  # a card manager's CPLC names the IC
+            with contextlib.suppress(CardError, PivError):
+                chip = f"cplc:{piv.get_cplc_chip()}"
     except Exception as error:  # the reader's: the card was pulled out, say
         raise PersonalisationError("read_card", str(error)) from error
     if serial is None and chip is None:
@@ -156,15 +160,21 @@ BlankKey = bytes | Callable[[KeyAlgorithm], bytes]
 
 
 def _key_for(blank_key: BlankKey, algorithm: KeyAlgorithm) -> bytes:
-    return blank_key(algorithm) if callable(blank_key) else blank_key
+    """The blank key for `algorithm`. Our keys come from HKDF, where a shorter key is the
+    start of a longer one: 24 bytes handed out for a 3DES card give its AES-128 key too."""
+    if callable(blank_key):
+        return blank_key(algorithm)
+    return blank_key[:algorithm.key_length]
 
 
-def open_blank(piv: PivSession, blank_key: BlankKey, fresh: bool = False) -> None:
+def open_blank(piv: PivSession, blank_key: BlankKey, fresh: bool = False,
+               shipped: KeyAlgorithm | None = None) -> None:
     """Authenticate with the card management key a blank card has: our per-card blank key,
     or on a factory-fresh card the publicly known default, which is replaced by our blank
     key at once (the session stays authenticated); a card that cannot have it replaced is
-    refused here, before any key is generated. The algorithm is ours unless the card says
-    otherwise (INS F7), asked first of a fresh card and of one that refuses ours."""
+    refused here, before any key is generated. The algorithm is the one the shipment
+    gave (`shipped`), else ours unless the card says otherwise (INS F7), asked first of a
+    fresh card and of one that refuses ours."""
     def metadata() -> tuple[KeyAlgorithm, bool]:
         try:
             return piv.management_key_metadata()
@@ -175,8 +185,9 @@ def open_blank(piv: PivSession, blank_key: BlankKey, fresh: bool = False) -> Non
         if fresh:
             algorithm, is_default = metadata()
         else:
+            first = shipped or MANAGEMENT_ALGORITHM
             try:
-                piv.authenticate(MANAGEMENT_ALGORITHM, _key_for(blank_key, MANAGEMENT_ALGORITHM))
+                piv.authenticate(first, _key_for(blank_key, first))
                 return
             except CardError as error:
                 if error.sw not in (0x6A86, 0x6A80):
@@ -211,7 +222,8 @@ def open_blank(piv: PivSession, blank_key: BlankKey, fresh: bool = False) -> Non
 def write_card(piv: PivSession, serial: str, blank_key: BlankKey, issue: Issue,
                card_id: uuid.UUID, pin: str, puk: str,
                default_pin: str = "123456", default_puk: str = "12345678",
-               guid: uuid.UUID | None = None, fresh: bool = False) -> Written:
+               guid: uuid.UUID | None = None, fresh: bool = False,
+               key_algorithm: KeyAlgorithm | None = None) -> Written:
     """Everything up to the PIN: keys, certificates, CHUID. `issue(auth_public,
     sign_public)` asks the card CA for the two certificates (ending when the card ends).
     `blank_key` is the card's blank management key, or a function giving it for the
@@ -228,7 +240,7 @@ def write_card(piv: PivSession, serial: str, blank_key: BlankKey, issue: Issue,
         raise PersonalisationError("choose_pin", "PIN and PUK are 6 to 8 digits") from None
     started = time.perf_counter()
     try:
-        open_blank(piv, blank_key, fresh)
+        open_blank(piv, blank_key, fresh, key_algorithm)
     except PersonalisationError:
         raise
     except Exception as error:

@@ -36,6 +36,10 @@ OBJECT_CARD_SERIAL = 0x5FFF01
 PIN_REFERENCE, PUK_REFERENCE, MANAGEMENT_KEY_REFERENCE = 0x80, 0x81, 0x9B
 
 OBJECT_CHUID = 0x5FC102
+# GlobalPlatform: the card manager (issuer security domain) and its Card Production Life
+# Cycle data, which holds the IC fabricator, IC type and IC serial number (GP 2.3, H.6)
+ISD_AID = bytes.fromhex("A000000151000000")
+CPLC_TAG = 0x9F7F
 OBJECT_DISCOVERY = 0x7E
 
 
@@ -151,6 +155,22 @@ class PivSession:
         if len(answer) != 4:
             raise PivError("the card's serial number is not four bytes")
         return int.from_bytes(answer, "big")
+
+    def get_cplc_chip(self) -> str:
+        """The chip's identity from its CPLC data: IC fabricator, IC type and IC serial,
+        read from the card manager; the PIV application is selected again after."""
+        try:
+            self.connection.send(CommandApdu(0x00, INS_SELECT, 0x04, 0x00, ISD_AID, 256))
+            answer = self.connection.send(CommandApdu(0x80, 0xCA, 0x9F, 0x7F, b"", 256))
+        finally:
+            self.select()
+        try:
+            cplc = unwrap(answer, CPLC_TAG)
+        except TlvError as error:
+            raise PivError(f"the card's CPLC data is malformed: {error}") from None
+        if len(cplc) < 16:
+            raise PivError("the card's CPLC data is too short")
+        return (cplc[0:4] + cplc[12:16]).hex()  # fabricator, type; IC serial number
 
     def management_key_metadata(self) -> tuple[KeyAlgorithm, bool]:
         """The card management key's algorithm and whether it is the default (INS F7)."""

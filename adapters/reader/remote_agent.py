@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 
 from adapters.reader.apdu import ApduConnection, Transport
 from adapters.reader.personalise import PersonalisationError, identify, seal_card, write_card
-from adapters.reader.piv import PivSession, pad_pin
+from adapters.reader.piv import KeyAlgorithm, PivSession, pad_pin
 
 
 class RemoteError(Exception):
@@ -83,7 +83,8 @@ def run_job(client: httpx.Client, job_id: UUID, token: str, transport: Transport
                     x509.load_pem_x509_certificate(answer["9C"].encode()))
 
         write_card(piv, serial, bytes.fromhex(keys["blank"]), issue, UUID(job["card_id"]),
-                   pin, puk, guid=identity.supplier_guid, fresh=identity.fresh)
+                   pin, puk, guid=identity.supplier_guid, fresh=identity.fresh,
+                   key_algorithm=KeyAlgorithm[keys.get("algorithm", "AES128")])
     except PersonalisationError as error:
         report_failure(error)
         raise

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from adapters.reader.apdu import ApduFormatError, CommandApdu, ResponseApdu
 from adapters.reader.card_state import PIN_TRIES, PUK_TRIES, CardState
 from adapters.reader.piv import (
+    CPLC_TAG,
     DEFAULT_MANAGEMENT_KEY,
     INS_CHANGE_REFERENCE,
     INS_GENERAL_AUTHENTICATE,
@@ -33,6 +34,7 @@ from adapters.reader.piv import (
     INS_SELECT,
     INS_SET_MANAGEMENT_KEY,
     INS_VERIFY,
+    ISD_AID,
     MANAGEMENT_KEY_REFERENCE,
     OBJECT_CARD_SERIAL,
     OBJECT_DISCOVERY,
@@ -157,6 +159,11 @@ class VirtualPivCard:
         return ResponseApdu(data, SW.SUCCESS).encode()
 
     def _dispatch(self, apdu: CommandApdu) -> bytes | None:
+        if (apdu.cla, apdu.ins) == (0x80, 0xCA):  # GlobalPlatform GET DATA, card manager's
+            if self.state.cplc is None or (apdu.p1, apdu.p2) != (0x9F, 0x7F):
+                raise Refused(SW.FILE_NOT_FOUND if self.state.cplc is not None
+                              else SW.CLA_NOT_SUPPORTED)
+            return encode_tlv(CPLC_TAG, bytes.fromhex(self.state.cplc))
         if apdu.cla not in (0x00, 0x10):
             raise Refused(SW.CLA_NOT_SUPPORTED)
         if apdu.ins == INS_GET_RESPONSE:
@@ -190,6 +197,8 @@ class VirtualPivCard:
     # commands
 
     def _select(self, apdu: CommandApdu, data: bytes) -> bytes:
+        if data == ISD_AID and self.state.cplc is not None:  # the card manager
+            return b""
         # the 9-byte AID, the full 11 bytes with the version (SP 800-73-4 part 1, 2.2), or a
         # part of it from the 5-byte RID on: real cards select by partial AID (ISO 7816-4
         # 11.2.2), and yubico-piv-tool sends A0 00 00 03 08

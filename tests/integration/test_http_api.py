@@ -267,3 +267,50 @@ class TestRemotePersonalisation:
                 "73920184")
         assert api.get(f"/v1/cards/{second['card_id']}",
                        headers=people["employee"]).json()["status"] == "active"
+
+
+class TestFactoryCardsThroughTheApi:
+    SECRET = b"master secret of the test server"
+
+    def test_a_shipment_names_the_chips_and_the_remote_agent_writes_the_right_card(
+            self, api, people, tmp_path):
+        from adapters.bootstrap import CardWorkshop
+        from adapters.pki.ca import CardCA
+        from adapters.reader.personalise import PersonalisationError
+        from adapters.reader.remote_agent import run_job
+        from adapters.reader.virtual_card import VirtualPivCard
+        from tests.unit.test_piv_session import InProcess
+
+        api.app.state.workshop = CardWorkshop(
+            CardCA.create(tmp_path / "ca", b"pw", NOW - dt.timedelta(days=1)), self.SECRET)
+        api.post("/v1/practices", json={"ura": URA, "name": "Noord", "kind": "apotheek"},
+                 headers=people["doctor"])
+        order = api.post(f"/v1/practices/{URA}/orders", json={"quantity": 2},
+                         headers={**people["doctor"], "Idempotency-Key": "k"}).json()
+        both = api.post(f"/v1/orders/{order['order_id']}/shipment", json={
+            "card_serials": ["ZID000000801"], "cards": [{"serial": "ZID000000801"}]},
+            headers=bearer(api, "fulfilment"))
+        assert (both.status_code, both.json()["code"]) == (422, "invalid_field")
+        shipped = api.post(f"/v1/orders/{order['order_id']}/shipment", json={"cards": [
+            {"serial": "ZID000000801", "chip_id": "yubico:801", "management_key_algorithm":
+             "TDES"},
+            {"serial": "ZID000000802", "chip_id": "yubico:802"}]},
+            headers=bearer(api, "fulfilment"))
+        assert shipped.status_code == 204, shipped.text
+        started = api.post("/v1/cards", json={"card_serial": "ZID000000801"},
+                           headers=people["employee"]).json()
+        job = api.get(f"/v1/personalisation-jobs/{started['job_id']}",
+                      headers={"Authorization": f"Bearer {started['job_token']}"}).json()
+        assert job["chip_id"] == "yubico:801"
+        other = VirtualPivCard.factory(tmp_path / "other.json", 802)  # the wrong card
+        with pytest.raises(PersonalisationError) as wrong:
+            run_job(api, started["job_id"], started["job_token"], InProcess(other),
+                    "482915", "73920184")
+        assert wrong.value.code == "wrong_card" and other.state.keys == {}
+        again = api.post("/v1/cards", json={"card_serial": "ZID000000801"},
+                         headers=people["employee"]).json()
+        right = VirtualPivCard.factory(tmp_path / "right.json", 801)
+        result = run_job(api, again["job_id"], again["job_token"], InProcess(right),
+                         "482915", "73920184")
+        assert result.serial == "ZID000000801" and result.sealed
+        assert not right.state.management_key_is_default

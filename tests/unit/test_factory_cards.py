@@ -153,3 +153,40 @@ def test_without_the_hint_a_factory_card_is_still_found_out_by_what_it_answers(t
     write_card(piv, "ZID000000960", management_key(SECRET, "ZID000000960", False),
                lambda a, s: ca_issue.issue(holder, a, s, T0, end), uuid.uuid4(), PIN, PUK)
     assert not card.state.management_key_is_default and card.state.keys
+
+
+def test_the_shipment_says_the_key_algorithm_of_a_card_that_cannot_tell(app, ca, tmp_path):
+    """A supplier card with an AES-256 blank key and no metadata instruction: the card
+    list in the shipment names the algorithm; nothing is assumed."""
+    serial = "ZID000000970"
+    order = app.place_order(URA_A, 1, "order-970", DOCTOR_A)
+    app.ship_order(order, [serial], FULFILMENT, [None], ["aes-256"])
+    assert app.get_card_by_serial(serial).management_key_algorithm == "AES256"
+    card = VirtualPivCard.blank(tmp_path / "a.json", serial, KeyAlgorithm.AES256,
+                                management_key(SECRET, serial, False, 32))
+
+    class NoMetadata(InProcess):
+        def send_and_receive(self, apdu: bytes) -> tuple[bytes, int]:
+            if apdu[1] == 0xF7:
+                return b"", 0x6D00
+            return super().send_and_receive(apdu)
+
+    result = personalise(app, NoMetadata(card), ASSISTANT_A, SECRET, ca, PIN, PUK)
+    assert app.get_card(result.card_id).status is CardStatus.ACTIVE
+    with pytest.raises(DomainError) as wrong:
+        app.ship_order(app.place_order(URA_A, 1, "order-971", DOCTOR_A), ["ZID000000971"],
+                       FULFILMENT, [None], ["DES"])
+    assert wrong.value.code == "invalid_key_algorithm"
+
+
+def test_a_card_known_only_by_its_card_managers_cplc_is_found(app, ca, tmp_path):
+    # CPLC: fabricator 4790, type 5168, OS id, date, level, fab date, IC serial 0A1B2C3D
+    cplc = bytes.fromhex("47905168" "4700" "1234" "0102" "7123" "0A1B2C3D") + bytes(26)
+    card = VirtualPivCard.factory(tmp_path / "p.json", 1)
+    card.state.chip_serial = None
+    card.state.cplc = cplc.hex()
+    card.save()
+    ship(app, "ZID000000980", "cplc:479051680a1b2c3d")
+    result = personalise(app, InProcess(card), ASSISTANT_A, SECRET, ca, PIN, PUK)
+    assert result.serial == "ZID000000980"
+    assert app.get_card(result.card_id).status is CardStatus.ACTIVE

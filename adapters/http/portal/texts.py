@@ -269,6 +269,7 @@ ERRORS_NL = {
     "missing_idempotency_key": "De bestelling kon niet worden geplaatst. Probeer opnieuw.",
     "shipment_quantity_mismatch": "Het aantal verzonden kaarten klopt niet met de bestelling.",
     "chip_already_shipped": "Een chip in deze zending is al eerder verzonden.",
+    "invalid_key_algorithm": "Kies TDES, AES128, AES192 of AES256 als sleutelalgoritme.",
     "invalid_chip_id": "Een chipnummer ziet eruit als yubico:12345678 of chuid: en 32 tekens.",
     "order_shipped": "Deze bestelling is al verzonden.",
     "order_cancelled": "Deze bestelling is geannuleerd.",

@@ -69,8 +69,10 @@ def get_job(job_id: UUID, request: Request, db: ViewsDb,
     if card.chip_id is not None:
         answer["chip_id"] = card.chip_id
     if found["status"] in ("started", "certificates_issued"):
-        blank, personalised = _workshop(request).keys(card.serial)
-        answer["management_keys"] = {"algorithm": "AES128", "blank": blank.hex(),
+        algorithm = card.management_key_algorithm or "AES128"
+        length = {"TDES": 24, "AES128": 16, "AES192": 24, "AES256": 32}[algorithm]
+        blank, personalised = _workshop(request).keys(card.serial, length)
+        answer["management_keys"] = {"algorithm": algorithm, "blank": blank.hex(),
                                      "personalised": personalised.hex()}
     return answer
 

@@ -35,6 +35,9 @@ class ShippedCard(RequestBody):
     serial: str = Field(description="the serial printed on the card")
     chip_id: str | None = Field(default=None, description="the chip's own identity from the "
                                 "supplier's card list: yubico:<serial> or chuid:<32 hex>")
+    management_key_algorithm: str | None = Field(
+        default=None, json_schema_extra={"enum": ["TDES", "AES128", "AES192", "AES256"]},
+        description="the blank management key's algorithm, when the card list says it")
 
 
 class ShipmentRequest(RequestBody):
@@ -67,7 +70,8 @@ def ship(order_id: UUID, body: ShipmentRequest, request: Request,
         raise InvalidValue("invalid_field", "give card_serials or cards, one of the two")
     if body.cards is not None:
         lifecycle(request).ship_order(order_id, [c.serial for c in body.cards],
-                                      Actor.system("fulfilment"), [c.chip_id for c in body.cards])
+                                      Actor.system("fulfilment"), [c.chip_id for c in body.cards],
+                                      [c.management_key_algorithm for c in body.cards])
     else:
         assert body.card_serials is not None
         lifecycle(request).ship_order(order_id, body.card_serials, Actor.system("fulfilment"))
