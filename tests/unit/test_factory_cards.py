@@ -20,15 +20,11 @@ from adapters.reader.virtual_card import VirtualPivCard
 from domain.card import CardStatus
 from domain.errors import DomainError
 from tests.support import ASSISTANT_A, DOCTOR_A, FULFILMENT, T0, URA_A, make_app
+from tests.unit import test_agent
+from tests.unit.test_agent import PIN, PUK, SECRET
 from tests.unit.test_piv_session import InProcess
 
-SECRET = b"a master secret for the tests"
-PIN, PUK = "482915", "73920184"
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory) -> CardCA:
-    return CardCA.create(tmp_path_factory.mktemp("ca"), b"pass", T0 - dt.timedelta(days=1))
+ca = test_agent.ca  # the same module-scoped card CA fixture
 
 
 @pytest.fixture
