@@ -75,3 +75,10 @@ def crl_entries(db: Database, now: datetime) -> list[dict[str, Any]]:
         "SELECT serial_number, card_id, status, since, reason FROM card_certificates "
         "WHERE status IN ('revoked', 'on_hold') AND not_after > :now ORDER BY serial_number",
         {"now": ts(now)}))
+
+
+def certificate_status(db: Database, serial_hex: str) -> dict[str, Any] | None:
+    """One card certificate's row (status issued, active, on_hold or revoked), or None."""
+    rows = list(db.query("SELECT serial_number, card_id, status, since, reason, not_after "
+                         "FROM card_certificates WHERE serial_number = ?", [serial_hex]))
+    return rows[0] if rows else None

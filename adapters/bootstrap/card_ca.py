@@ -13,8 +13,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from adapters.bootstrap.store import create_master_secret, read_master_secret
-from adapters.pki.ca import KEY_FILE, CardCA, crl_entries_of
+from adapters.pki.ca import KEY_FILE, REASONS, CardCA, crl_entries_of
 from adapters.pki.card_keys import management_key, supplier_secret
+from adapters.pki.ocsp import Lookup, OcspResponder, Status
 from adapters.secrets import create_secret_file
 from adapters.settings import ConfigurationError, Settings
 from domain.application import CardLifecycle
@@ -159,6 +160,28 @@ class CardWorkshop:
         issued = self.personalisation(lifecycle).certify(card_id, job_id, authentication_key,
                                                          signature_key)
         return issued.authentication, issued.signature
+
+    def ocsp(self, request: bytes, lookup: Lookup, now: dt.datetime) -> bytes:
+        """The OCSP response (DER) to a request (DER), from a delegated responder made on
+        first use and again a day before its certificate ends."""
+        responder = self.__dict__.get("_ocsp")
+        if responder is None or now > responder.certificate.not_valid_after_utc \
+                - dt.timedelta(days=1):
+            responder = OcspResponder(self.authority, now)
+            self.__dict__["_ocsp"] = responder  # a frozen dataclass: its cache, not a field
+        return bytes(responder.answer(request, lookup, now))
+
+    def ocsp_status(self, row: dict[str, str] | None) -> Status:
+        """A row of the certificates view as OCSP says it."""
+        if row is None:
+            return Status("unknown")
+        if row["status"] in ("issued", "active"):
+            return Status("good")
+        since = dt.datetime.fromisoformat(row["since"])
+        if row["status"] == "on_hold":
+            return Status("on_hold", since)
+        return Status("revoked", since, REASONS.get(row["reason"] or "",
+                                                    x509.ReasonFlags.unspecified))
 
     def crl(self, rows: list[dict[str, str]], now: dt.datetime) -> bytes:
         """The CRL (DER) for rows of the certificates view."""

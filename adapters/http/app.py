@@ -82,7 +82,8 @@ def build_app(parts: AppParts, dev: bool = False) -> FastAPI:
 
     api.add_middleware(BodyGate, credential_headers=("authorization", parts.auth.header,
                                                      "cookie"),
-                       open_paths=frozenset({"/portal/dev-login"} if dev else ()))
+                       # relying parties ask OCSP without a credential of ours
+                       open_paths=frozenset({"/ocsp", *({"/portal/dev-login"} if dev else ())}))
     api.add_middleware(CountRequests, metrics=metrics)
 
     for router in (practices.router, cards.router, service.router, jobs.router,

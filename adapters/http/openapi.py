@@ -255,6 +255,17 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "The card CA's CRL",
         "DER; revoked cards, and suspended ones on hold. Public.", "public",
         e503=["crl_unavailable"]),
+    ("post", "/ocsp"): op(
+        "OCSP: a card certificate's status now (RFC 6960)",
+        "The body is a DER OCSPRequest (`application/ocsp-request`); the answer is good, "
+        "revoked (with time and reason; certificateHold for a suspended card) or unknown, "
+        "signed by the card CA's delegated responder, the nonce echoed. Public; a request "
+        "it cannot read gets malformedRequest, another CA's certificate unauthorized.",
+        "public", e503=["ocsp_unavailable"]),
+    ("get", "/ocsp/{encoded}"): op(
+        "OCSP by GET (RFC 6960 A.1)",
+        "The same, with the URL-encoded base64 of the DER request after the path.",
+        "public", e503=["ocsp_unavailable"]),
     ("get", "/metrics"): op(
         "Prometheus metrics", "For the operators' scraper (service token, role operator).",
         "service"),

@@ -156,6 +156,10 @@ class CardCA:
             certificates.append(self.signer.sign_certificate(builder))
         return certificates[0], certificates[1]
 
+    def sign(self, builder: x509.CertificateBuilder) -> x509.Certificate:
+        """A certificate the card CA signs for its own services (the OCSP responder)."""
+        return self.signer.sign_certificate(builder)
+
     def issue_card_certificates(self, holder: CardHolder, organisation: str,
                                 authentication_key: PublicKey, signature_key: PublicKey,
                                 not_before: dt.datetime, not_after: dt.datetime

@@ -81,6 +81,21 @@ def personalised(app, workshop: CardWorkshop, serial: str, holder) -> tuple:
     return started.card_id, authentication
 
 
+def ocsp_der(certificate, issuer) -> bytes:
+    """An OCSP request for a certificate, as a relying party builds it."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+
+    return ocsp.OCSPRequestBuilder().add_certificate(certificate, issuer, hashes.SHA1()) \
+        .build().public_bytes(serialization.Encoding.DER)
+
+
+def ocsp_get_path(certificate, issuer) -> str:
+    import base64
+
+    return quote(base64.b64encode(ocsp_der(certificate, issuer)).decode(), safe="")
+
+
 def build_world(identities, directory, variant: str = ""):
     """Two practices with their managers; the holder's active card (with a guest use at
     the other practice), a revoked card, a job in progress, a mandate, an unshipped
@@ -114,6 +129,9 @@ def build_world(identities, directory, variant: str = ""):
         values["guest_use"] = str(app.grant_guest_use(
             card, OTHER, TODAY, TODAY + dt.timedelta(days=7), passes["other_administrator"]))
     values["other"], values["holder_uzi"] = OTHER, PEOPLE["holder"][0]
+    values["ocsp_get"] = ocsp_get_path(holder_certificate, workshop.certificate)
+    values["ocsp_der"] = ocsp_der(holder_certificate, workshop.certificate)
+    values["ocsp_b64"] = __import__("base64").b64encode(values["ocsp_der"]).decode()
     if variant == "suspended":
         app.suspend_card(card, "kwijt", passes["holder"])
     if variant == "link_requested":

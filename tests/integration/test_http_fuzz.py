@@ -155,6 +155,8 @@ def test_real_requests_get_answers_that_match_their_schemas(world):
         ("GET", "/v1/invoices", "billing", {}, {"period": values["period"]}, None, 200),
         ("GET", "/v1/events", "auditor", {}, {"after": 0, "limit": 500}, None, 200),
         ("GET", "/v1/crl", "nobody", {}, {}, None, 200),
+        ("POST", "/ocsp", "nobody", {}, {}, values["ocsp_der"], 200),
+        ("GET", "/ocsp/{encoded}", "nobody", {"encoded": values["ocsp_b64"]}, {}, None, 200),
         ("GET", "/healthz", "nobody", {}, {}, None, 200),
         ("GET", "/metrics", "operator", {}, {}, None, 200),
     ]
@@ -163,8 +165,10 @@ def test_real_requests_get_answers_that_match_their_schemas(world):
         parameters = {name: answered[value[1:]] if value.startswith("$") else value
                       for name, value in parameters.items()}  # "$x": x from an answer
         operation = schema[path][method]
-        case = operation.Case(path_parameters=parameters, query=query,
-                              **({"body": body} if body is not None else {}))
+        extra: dict = {} if body is None else {"body": body}
+        if isinstance(body, bytes):  # a DER OCSP request
+            extra["media_type"] = "application/octet-stream"
+        case = operation.Case(path_parameters=parameters, query=query, **extra)
         response = case.call(headers={**headers[caller], "Idempotency-Key": "session"})
         assert response.status_code == expected, (method, path, response.text[:300])
         case.validate_response(response, checks=CHECKS)

@@ -349,6 +349,7 @@ ERRORS_NL = {
     "card_ca_unavailable": "Deze server kan nu geen kaarten aanmaken. Neem contact op met "
                            "support.",
     "crl_unavailable": "Deze server publiceert geen intrekkingslijst.",
+    "ocsp_unavailable": "Deze server beantwoordt geen OCSP-vragen.",
     "job_not_found": "Deze aanmaak bestaat niet (meer). Begin opnieuw in het portaal.",
     "concurrent_modification": "Iemand anders wijzigde dit tegelijk. Probeer het opnieuw.",
     "configuration_error": "De server is niet goed ingesteld. Neem contact op met support.",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Annotated, Any
+from urllib.parse import unquote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
+from starlette.concurrency import run_in_threadpool
 
 from adapters.http.auth import Principal
 from adapters.http.deps import Caller, ViewsDb, lifecycle, service_role
@@ -114,6 +117,45 @@ def crl(request: Request) -> Response:
     with request.app.state.views.current() as db:
         der = workshop.crl(certificates.crl_entries(db, now), now)
     return Response(der, media_type="application/pkix-crl")
+
+
+OCSP_RESPONSE = "application/ocsp-response"
+
+
+def _ocsp(request: Request, der: bytes) -> Response:
+    workshop = request.app.state.workshop
+    if workshop is None:
+        raise Unavailable("ocsp_unavailable", "this server does not hold the card CA")
+    now = request.app.state.clock.now()
+    with request.app.state.views.current() as db:
+        def lookup(serial: int) -> Any:
+            return workshop.ocsp_status(certificates.certificate_status(db, format(serial, "x")))
+
+        answer = workshop.ocsp(der, lookup, now)
+    # no cache beyond the request: a revocation shows in the very next answer
+    return Response(answer, media_type=OCSP_RESPONSE, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/ocsp", response_class=Response, responses={
+    **ERRORS, **binary(OCSP_RESPONSE, "the OCSP response (RFC 6960), DER")},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/ocsp-request": {"schema": {"type": "string", "format": "binary"}},
+        # the same DER under the generic type, for clients that send no other
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
+async def ocsp_post(request: Request) -> Response:
+    der = await request.body()
+    return await run_in_threadpool(_ocsp, request, der)
+
+
+@router.get("/ocsp/{encoded:path}", response_class=Response, responses={
+    **ERRORS, **binary(OCSP_RESPONSE, "the OCSP response (RFC 6960), DER")})
+def ocsp_get(encoded: str, request: Request) -> Response:
+    """RFC 6960 A.1: the URL-encoded base64 of the DER request after the path."""
+    try:
+        der = base64.b64decode(unquote(encoded), validate=True)
+    except ValueError:
+        der = b""  # the responder answers malformedRequest
+    return _ocsp(request, der)
 
 
 @router.get("/metrics", response_class=Response, responses={
