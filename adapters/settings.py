@@ -32,6 +32,8 @@ class ConfigurationError(DomainError):
         super().__init__(code, message)
 
 
+DEFAULT_POLICY_NOTICE = ("ZORG-ID Smartcard: persoonsgebonden certificaat van een "
+                         "zorgmedewerker; zie de CPS")
 DEFAULT_INVOICE_SELLER = ("ZORG-ID Smartcard", "(set ZORGID_INVOICE_SELLER: address, KvK "
                           "and VAT number)")
 
@@ -55,6 +57,10 @@ class Settings:
     trust_anchors_file: Path | None = None
     client_cert_header: str = DEFAULT_CERT_HEADER
     trusted_proxies: frozenset[str] = frozenset({"127.0.0.1"})
+    # where relying parties find the CRL, OCSP and the CA certificate, and the policy
+    public_url: str = ""
+    cps_url: str = ""
+    policy_notice: str = DEFAULT_POLICY_NOTICE
     # who sends the invoices: name, address, KvK and VAT number, one line each
     invoice_seller: tuple[str, ...] = DEFAULT_INVOICE_SELLER
 
@@ -99,6 +105,9 @@ class Settings:
             trust_anchors_file=_path(env.get("ZORGID_TRUST_ANCHORS")),
             client_cert_header=env.get("ZORGID_CLIENT_CERT_HEADER") or DEFAULT_CERT_HEADER,
             trusted_proxies=frozenset(_items(env.get("ZORGID_TRUSTED_PROXIES", "127.0.0.1"))),
+            public_url=env.get("ZORGID_PUBLIC_URL", "").strip(),
+            cps_url=env.get("ZORGID_CPS_URL", "").strip(),
+            policy_notice=env.get("ZORGID_POLICY_NOTICE") or DEFAULT_POLICY_NOTICE,
             invoice_seller=tuple(line.strip() for line in env["ZORGID_INVOICE_SELLER"].split("|")
                                  if line.strip()) if env.get("ZORGID_INVOICE_SELLER")
             else DEFAULT_INVOICE_SELLER,

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from adapters.bootstrap.store import create_master_secret, read_master_secret
 from adapters.pki.ca import KEY_FILE, REASONS, CardCA, crl_entries_of
 from adapters.pki.card_keys import management_key, supplier_secret
+from adapters.pki.certificates import Publication
 from adapters.pki.ocsp import Lookup, OcspResponder, Status
 from adapters.secrets import create_secret_file
 from adapters.settings import ConfigurationError, Settings
@@ -52,6 +53,11 @@ def create_card_ca(settings: Settings, now: dt.datetime) -> bool:
     return True
 
 
+def publication_of(settings: Settings) -> Publication:
+    """What the card CA writes into certificates for relying parties to follow."""
+    return Publication.at(settings.public_url, settings.cps_url, settings.policy_notice)
+
+
 def card_authority(settings: Settings) -> CardCA:
     """The data directory's card CA, opened with ZORGID_CA_PASSPHRASE."""
     if not (settings.ca_dir / KEY_FILE).exists():
@@ -59,7 +65,8 @@ def card_authority(settings: Settings) -> CardCA:
                                  f"zorgid ca init --data-dir {settings.data_dir}", "no_card_ca")
     passphrase = ca_passphrase(settings)
     try:
-        return CardCA.load(settings.ca_dir, passphrase, settings.card_ca_oid)
+        return CardCA.load(settings.ca_dir, passphrase, settings.card_ca_oid,
+                           publication_of(settings))
     except DomainError as error:
         if error.code != "ca_key_unreadable":
             raise
@@ -127,7 +134,7 @@ class CardWorkshop:
     @classmethod
     def _load(cls, settings: Settings, passphrase: bytes, ca_oid: str | None) -> CardWorkshop:
         ca_oid = ca_oid or settings.card_ca_oid
-        authority = CardCA.load(settings.ca_dir, passphrase, ca_oid)
+        authority = CardCA.load(settings.ca_dir, passphrase, ca_oid, publication_of(settings))
         secret = read_master_secret(settings) if settings.master_key_path.exists() else None
         return cls(authority, secret)
 

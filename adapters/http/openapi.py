@@ -255,6 +255,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "The card CA's CRL",
         "DER; revoked cards, and suspended ones on hold. Public.", "public",
         e503=["crl_unavailable"]),
+    ("get", "/v1/ca-certificate"): op(
+        "The card CA's certificate",
+        "DER; the caIssuers address in every card certificate's AIA. Public.", "public",
+        e503=["ca_certificate_unavailable"]),
     ("post", "/ocsp"): op(
         "OCSP: a card certificate's status now (RFC 6960)",
         "The body is a DER OCSPRequest (`application/ocsp-request`); the answer is good, "

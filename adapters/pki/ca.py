@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPub
 
 from adapters.pki.certificates import (
     Holder,
+    Publication,
     PublicKey,
     ca_certificate,
     ca_subject,
@@ -117,11 +118,13 @@ def crl_entries_of(rows: list[dict[str, str]]) -> list[CrlEntry]:
 class CardCA:
     def __init__(self, signer: Signer, certificate: x509.Certificate,
                  ca_oid: str = DEFAULT_CA_OID,
-                 policies: tuple[str, str] = (AUTHENTICATION_POLICY, SIGNATURE_POLICY)) -> None:
+                 policies: tuple[str, str] = (AUTHENTICATION_POLICY, SIGNATURE_POLICY),
+                 publication: Publication | None = None) -> None:
         self.signer = signer
         self.certificate = certificate
         self.ca_oid = ca_oid
         self.policies = policies
+        self.publication = publication or Publication()
 
     @classmethod
     def create(cls, directory: Path, passphrase: bytes, now: dt.datetime,
@@ -139,9 +142,11 @@ class CardCA:
         return cls(signer, certificate, ca_oid)
 
     @classmethod
-    def load(cls, directory: Path, passphrase: bytes, ca_oid: str = DEFAULT_CA_OID) -> CardCA:
+    def load(cls, directory: Path, passphrase: bytes, ca_oid: str = DEFAULT_CA_OID,
+             publication: Publication | None = None) -> CardCA:
         certificate = x509.load_pem_x509_certificate((directory / CERT_FILE).read_bytes())
-        return cls(PemSigner.load(directory / KEY_FILE, passphrase), certificate, ca_oid)
+        return cls(PemSigner.load(directory / KEY_FILE, passphrase), certificate, ca_oid,
+                   publication=publication)
 
     def issue(self, holder: Holder, authentication_key: PublicKey, signature_key: PublicKey,
               not_before: dt.datetime, not_after: dt.datetime) \
@@ -152,7 +157,7 @@ class CardCA:
                                      ("signature", signature_key, self.policies[1])):
             builder = person_certificate_builder(
                 holder, key, self.certificate, self.signer.public_key(), self.ca_oid, purpose,
-                policy, not_before, not_after)
+                policy, not_before, not_after, publication=self.publication)
             certificates.append(self.signer.sign_certificate(builder))
         return certificates[0], certificates[1]
 

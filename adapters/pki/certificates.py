@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from adapters.pki.uzi import MS_UPN, UZI_OTHER_NAME, der_ia5, der_utf8
 from domain.identity import CardHolder
@@ -46,14 +46,40 @@ class Holder:
 
 
 def person_subject(holder: Holder) -> x509.Name:
+    """The UZI pass's subject, in its order: C, O, SN, GN, serialNumber, CN (C and
+    serialNumber PrintableString, the rest UTF8String). A zorgverlenerpas also has the
+    profession as title; our cards (type N) carry none."""
     return x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, holder.organisation),
-        x509.NameAttribute(NameOID.COMMON_NAME, holder.name),
-        x509.NameAttribute(NameOID.SERIAL_NUMBER, holder.uzi_number),
-        x509.NameAttribute(NameOID.GIVEN_NAME, holder.given_name),
         x509.NameAttribute(NameOID.SURNAME, holder.surname),
+        x509.NameAttribute(NameOID.GIVEN_NAME, holder.given_name),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, holder.uzi_number),
+        x509.NameAttribute(NameOID.COMMON_NAME, holder.name),
     ])
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Where relying parties find what the UZI pass's certificates point to: the policy
+    statement (CPS URI and a user notice), the CRL (CDP), the OCSP responder and the
+    issuing CA's certificate (AIA). Empty fields are left out of the certificate."""
+
+    cps_url: str = ""
+    notice: str = ""
+    crl_url: str = ""
+    ocsp_url: str = ""
+    ca_issuers_url: str = ""
+
+    @classmethod
+    def at(cls, public_url: str, cps_url: str = "", notice: str = "") -> Publication:
+        """The URLs of a zorgid server at `public_url` (its /v1/crl, /ocsp and
+        /v1/ca-certificate)."""
+        base = public_url.rstrip("/")
+        if not base:
+            return cls(cps_url, notice)
+        return cls(cps_url, notice, f"{base}/v1/crl", f"{base}/ocsp",
+                   f"{base}/v1/ca-certificate")
 
 
 def ca_subject(common_name: str, organisation: str) -> x509.Name:
@@ -68,14 +94,22 @@ def person_certificate_builder(
     holder: Holder, public_key: PublicKey, issuer: x509.Certificate | x509.Name,
     issuer_key: PublicKey, ca_oid: str, purpose: str, policy_oid: str,
     not_before: dt.datetime, not_after: dt.datetime, serial: int | None = None,
+    publication: Publication | None = None,
 ) -> x509.CertificateBuilder:
     """`purpose` is authentication (digitalSignature; client auth, e-mail, document
-    signing; MS UPN) or signature (nonRepudiation)."""
+    signing; MS UPN) or signature (nonRepudiation; e-mail, document signing), in the UZI
+    pass's shape (docs/architecture.md, the certificate profile)."""
     issuer_name = issuer.subject if isinstance(issuer, x509.Certificate) else issuer
-    names: list[x509.GeneralName] = [x509.OtherName(UZI_OTHER_NAME,
-                                                    der_ia5(holder.identity(ca_oid)))]
-    if purpose == "authentication":
+    published = publication or Publication()
+    names: list[x509.GeneralName] = []
+    if purpose == "authentication":  # the UZI order: MS UPN first, then 2.5.5.5
         names.append(x509.OtherName(MS_UPN, der_utf8(f"{holder.uzi_number}@{holder.ura}")))
+    names.append(x509.OtherName(UZI_OTHER_NAME, der_ia5(holder.identity(ca_oid))))
+    qualifiers: list[str | x509.UserNotice] = []
+    if published.cps_url:
+        qualifiers.append(published.cps_url)
+    if published.notice:
+        qualifiers.append(x509.UserNotice(None, published.notice))
     builder = (
         x509.CertificateBuilder()
         .subject_name(person_subject(holder))
@@ -90,8 +124,20 @@ def person_certificate_builder(
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key),
                        critical=False)
         .add_extension(x509.CertificatePolicies([
-            x509.PolicyInformation(x509.ObjectIdentifier(policy_oid), None)]), critical=False)
+            x509.PolicyInformation(x509.ObjectIdentifier(policy_oid), qualifiers or None)]),
+            critical=False)
     )
+    if published.crl_url:
+        builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+            [x509.UniformResourceIdentifier(published.crl_url)], None, None, None)]),
+            critical=False)
+    access = [x509.AccessDescription(oid, x509.UniformResourceIdentifier(url))
+              for oid, url in ((AuthorityInformationAccessOID.OCSP, published.ocsp_url),
+                               (AuthorityInformationAccessOID.CA_ISSUERS,
+                                published.ca_issuers_url)) if url]
+    if access:
+        builder = builder.add_extension(x509.AuthorityInformationAccess(access),
+                                        critical=False)
     if purpose == "authentication":
         return builder.add_extension(x509.KeyUsage(
             digital_signature=True, content_commitment=False, key_encipherment=False,
@@ -103,7 +149,9 @@ def person_certificate_builder(
     return builder.add_extension(x509.KeyUsage(
         digital_signature=False, content_commitment=True, key_encipherment=False,
         data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-        encipher_only=False, decipher_only=False), critical=True)
+        encipher_only=False, decipher_only=False), critical=True).add_extension(
+        x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, MS_DOCUMENT_SIGNING]),
+        critical=False)
 
 
 def ca_certificate(subject: x509.Name, public_key: PublicKey, issuer: x509.Name,

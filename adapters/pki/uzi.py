@@ -187,16 +187,16 @@ class UziValidator:
             return refuse("expired", f"expired on {identity.not_after.isoformat()}")
         if not self.anchors:
             return refuse("no_trust_anchors", "no trust anchors configured")
+        if not _for_login(certificate):  # its own fields first: the precise reason
+            return refuse("not_an_authentication_certificate",
+                          "this is not an authentication certificate (key usage "
+                          "digitalSignature and extended key usage clientAuth)")
         try:
             chain = PolicyBuilder().store(Store(self.anchors)).time(at)\
                 .build_client_verifier().verify(certificate,
                                                 [*self.intermediates, *extra_chain])
         except VerificationError as error:
             return refuse("untrusted_chain", f"the chain does not verify: {error}")
-        if not _for_login(certificate):
-            return refuse("not_an_authentication_certificate",
-                          "this is not an authentication certificate (key usage "
-                          "digitalSignature and extended key usage clientAuth)")
         path = list(chain.chain)
         for subject, issuer in pairwise(path):  # the leaf, then each CA under the root
             state = self._revocation(subject, issuer, at)

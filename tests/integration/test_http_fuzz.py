@@ -155,6 +155,7 @@ def test_real_requests_get_answers_that_match_their_schemas(world):
         ("GET", "/v1/invoices", "billing", {}, {"period": values["period"]}, None, 200),
         ("GET", "/v1/events", "auditor", {}, {"after": 0, "limit": 500}, None, 200),
         ("GET", "/v1/crl", "nobody", {}, {}, None, 200),
+        ("GET", "/v1/ca-certificate", "nobody", {}, {}, None, 200),
         ("POST", "/ocsp", "nobody", {}, {}, values["ocsp_der"], 200),
         ("GET", "/ocsp/{encoded}", "nobody", {"encoded": values["ocsp_b64"]}, {}, None, 200),
         ("GET", "/healthz", "nobody", {}, {}, None, 200),

@@ -350,6 +350,7 @@ ERRORS_NL = {
                            "support.",
     "crl_unavailable": "Deze server publiceert geen intrekkingslijst.",
     "ocsp_unavailable": "Deze server beantwoordt geen OCSP-vragen.",
+    "ca_certificate_unavailable": "Deze server heeft het certificaat van de kaart-CA niet.",
     "job_not_found": "Deze aanmaak bestaat niet (meer). Begin opnieuw in het portaal.",
     "concurrent_modification": "Iemand anders wijzigde dit tegelijk. Probeer het opnieuw.",
     "configuration_error": "De server is niet goed ingesteld. Neem contact op met support.",

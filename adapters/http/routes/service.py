@@ -119,6 +119,18 @@ def crl(request: Request) -> Response:
     return Response(der, media_type="application/pkix-crl")
 
 
+@router.get("/v1/ca-certificate", response_class=Response, responses={
+    **ERRORS, **binary("application/pkix-cert", "the card CA's certificate (DER)")})
+def ca_certificate(request: Request) -> Response:
+    workshop = request.app.state.workshop
+    if workshop is None:
+        raise Unavailable("ca_certificate_unavailable", "this server does not hold the card CA")
+    from cryptography.hazmat.primitives import serialization
+
+    return Response(workshop.certificate.public_bytes(serialization.Encoding.DER),
+                    media_type="application/pkix-cert")
+
+
 OCSP_RESPONSE = "application/ocsp-response"
 
 
