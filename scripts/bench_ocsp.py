@@ -1,0 +1,148 @@
+"""Benchmark: the OCSP responder through `zorgid`'s HTTP app (uvicorn) against the same
+certificate lookup straight on the view, in the same run.
+
+A views database holds --certificates card certificates (a tenth revoked, a twentieth on
+hold); --concurrency threads send DER OCSP requests for random serials to POST /ocsp and,
+as the baseline, run the view query the responder runs. Prints requests per second and
+p50/p99 for both and the ratio; ends with one JSON line. (The same with the card CA's key
+in an HSM is for when the PKCS#11 signer exists: issue 13.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+from benchlib import free_port
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
+
+from adapters.bootstrap import CardWorkshop, Settings, init_data_dir
+from adapters.http.app import create_app
+from adapters.pki.ca import CardCA
+from adapters.pki.ocsp import _key_bits
+from projections import certificates
+from projections.runner import Projector, open_views
+
+
+def measure(call, requests: int, concurrency: int) -> dict[str, float]:
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        mine = []
+        for _ in range(requests // concurrency):
+            begin = time.perf_counter()
+            call()
+            mine.append(time.perf_counter() - begin)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {"p50_ms": round(statistics.median(ordered) * 1000, 3),
+            "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 3),
+            "per_s": round(len(ordered) / elapsed)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--certificates", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="zorgid-bench-ocsp-"))
+    server = None
+    try:
+        settings = Settings(data_dir=work / "data")
+        init_data_dir(settings)
+        now = dt.datetime.now(dt.UTC)
+        authority = CardCA.create(work / "ca", b"bench passphrase", now - dt.timedelta(days=1))
+        views = open_views(settings.views_path)
+        Projector(views)  # the tables
+        rng = random.Random(7)
+        serials = [rng.getrandbits(63) | 1 for _ in range(args.certificates)]
+        end = (now + dt.timedelta(days=900)).isoformat()
+        rows = []
+        for index, serial in enumerate(serials):
+            status = "revoked" if index % 10 == 0 else "on_hold" if index % 20 == 5 \
+                else "active"
+            rows.append((format(serial, "x"), f"card-{index}", "9A", end, status,
+                         now.isoformat(), "loss_or_theft" if status == "revoked" else None))
+        with views.conn:
+            views.conn.executemany("INSERT INTO card_certificates VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   rows)
+        print(f"{args.certificates:,} certificates in the view", flush=True)
+        name_hash = hashes.Hash(hashes.SHA1())
+        name_hash.update(authority.certificate.subject.public_bytes())
+        key_hash = hashes.Hash(hashes.SHA1())
+        key_hash.update(_key_bits(authority.certificate))
+        issuer_name, issuer_key = name_hash.finalize(), key_hash.finalize()
+        sample = rng.sample(serials, min(500, len(serials)))
+        requests = [ocsp.OCSPRequestBuilder().add_certificate_by_hash(
+            issuer_name, issuer_key, serial, hashes.SHA1()).build().public_bytes(
+            serialization.Encoding.DER) for serial in sample]
+
+        api = create_app(settings, workshop=CardWorkshop(authority))
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port,
+                                               log_level="error"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
+                              limits=httpx.Limits(max_connections=args.concurrency))
+        headers = {"Content-Type": "application/ocsp-request"}
+        first = ocsp.load_der_ocsp_response(client.post("/ocsp", content=requests[0],
+                                                        headers=headers).content)
+        assert first.response_status is ocsp.OCSPResponseStatus.SUCCESSFUL
+
+        def via_http() -> None:
+            answer = client.post("/ocsp", content=rng.choice(requests), headers=headers)
+            assert answer.status_code == 200
+
+        local = threading.local()
+
+        def on_view() -> None:
+            if not hasattr(local, "db"):
+                local.db = open_views(settings.views_path)
+            certificates.certificate_status(local.db, format(rng.choice(sample), "x"))
+
+        measure(via_http, 200, args.concurrency)  # warm up
+        results = {"ocsp_http": measure(via_http, args.requests, args.concurrency),
+                   "view_lookup": measure(on_view, args.requests, args.concurrency)}
+        client.close()
+    finally:
+        if server is not None:
+            server.should_exit = True
+        shutil.rmtree(work, ignore_errors=True)
+    ratio = round(results["ocsp_http"]["per_s"] / results["view_lookup"]["per_s"], 3)
+    for name, figures in results.items():
+        print(f"  {name:<12} p50 {figures['p50_ms']:>7.3f} ms  p99 {figures['p99_ms']:>7.3f} ms"
+              f"  {figures['per_s']:>6}/s")
+    print(f"OCSP over HTTP vs the bare view lookup: {ratio}")
+    print(json.dumps({"benchmark": "ocsp", "certificates": args.certificates,
+                      **{f"{k}_{m}": v for k, f in results.items() for m, v in f.items()},
+                      "ratio": ratio}))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
