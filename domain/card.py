@@ -108,7 +108,8 @@ class GuestUse:
         return self.starts_on <= ends_on and starts_on <= last_day
 
 
-MANAGEMENT_KEY_ALGORITHMS = ("TDES", "AES128", "AES192", "AES256")  # PIV's, SP 800-78-4
+# PIV's card management key algorithms (SP 800-78-4) and their key lengths in bytes
+MANAGEMENT_KEY_ALGORITHMS = {"TDES": 24, "AES128": 16, "AES192": 24, "AES256": 32}
 
 
 def management_key_algorithm(value: object) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-from benchlib import ROOT, demo_store, free_port
+from benchlib import ROOT, demo_store, free_port, measure
 from cryptography.hazmat.primitives import serialization
 
 from adapters.bootstrap import Settings, open_lifecycle
@@ -34,33 +34,6 @@ from adapters.pki.certificates import Holder
 from adapters.pki.hierarchy import TEST_CA_OIDS, UziTestHierarchy
 from projections import cards as cards_view
 from projections.runner import ApplicationSource, build_fresh, open_views
-
-
-def measure(call, requests: int, concurrency: int) -> dict[str, float]:
-    latencies: list[float] = []
-    lock = threading.Lock()
-    per_thread = requests // concurrency
-
-    def worker() -> None:
-        mine = []
-        for _ in range(per_thread):
-            begin = time.perf_counter()
-            call()
-            mine.append(time.perf_counter() - begin)
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return {"p50_ms": round(statistics.median(ordered) * 1000, 3),
-            "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 3),
-            "per_s": round(len(ordered) / elapsed)}
 
 
 def main() -> None:

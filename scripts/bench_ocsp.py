@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import threading
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from benchlib import free_port
+from benchlib import free_port, measure
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
@@ -34,32 +33,6 @@ from adapters.pki.ca import CardCA
 from adapters.pki.ocsp import _key_bits
 from projections import certificates
 from projections.runner import Projector, open_views
-
-
-def measure(call, requests: int, concurrency: int) -> dict[str, float]:
-    latencies: list[float] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        mine = []
-        for _ in range(requests // concurrency):
-            begin = time.perf_counter()
-            call()
-            mine.append(time.perf_counter() - begin)
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return {"p50_ms": round(statistics.median(ordered) * 1000, 3),
-            "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 3),
-            "per_s": round(len(ordered) / elapsed)}
 
 
 def main() -> None:

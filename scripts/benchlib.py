@@ -1,10 +1,13 @@
-"""Shared by the benchmarks: a demo store of a given size, kept in .bench/ between runs."""
+"""Shared by the benchmarks: a demo store of a given size, kept in .bench/ between runs,
+and a timer of calls from several threads."""
 
 from __future__ import annotations
 
 import math
 import shutil
+import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -53,3 +56,31 @@ def demo_store(target_events: int, seed: int = 1, regenerate: bool = False) -> t
         raise SystemExit(f"the demo made {events:,} events, fewer than {target_events:,}; "
                          "raise EVENTS_PER_PRACTICE's margin")
     return store, events
+
+
+def measure(call, requests: int, concurrency: int) -> dict[str, float]:
+    """Call `call` `requests` times from `concurrency` threads: p50, p99, per second."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    per_thread = requests // concurrency
+
+    def worker() -> None:
+        mine = []
+        for _ in range(per_thread):
+            begin = time.perf_counter()
+            call()
+            mine.append(time.perf_counter() - begin)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {"p50_ms": round(statistics.median(ordered) * 1000, 3),
+            "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 3),
+            "per_s": round(len(ordered) / elapsed)}

@@ -16,7 +16,7 @@ from adapters.demo import DEMO_START, DemoScenario, DemoSummary
 from adapters.rekey import rekey
 from adapters.settings import Settings
 from domain.clock import ManualClock
-from domain.errors import RuleViolation
+from domain.errors import NotFound, RuleViolation
 
 __all__ = ["backup", "demo_history", "history", "rekey", "restore", "seal",
            "seal_public_key_file", "server_demo_data", "verify_seal"]
@@ -49,8 +49,6 @@ def verify_seal(settings: Settings, public_key: Path | None,
     """`zorgid audit verify`: the store against the chain and its signed checkpoints."""
     chain = audit_file or settings.data_dir / sealing.AUDIT_FILE
     if not chain.exists():
-        from domain.errors import NotFound
-
         raise NotFound("not_sealed", f"this store has never been sealed (no {chain}); seal "
                        f"it first: zorgid audit seal --data-dir {settings.data_dir}")
     key = sealing.load_public_key(public_key or seal_public_key_file(settings))

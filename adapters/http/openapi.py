@@ -301,15 +301,12 @@ def errors_of(method: str, path: str) -> dict[int, list[str]]:
     """Every code an operation can answer with, per status."""
     operation = OPERATIONS[(method, path)]
     found: dict[int, list[str]] = {}
-    parts = [CALLERS[operation.caller][1], operation.errors]
-    if operation.body:
-        parts.append(BODY)
+    parts = [CALLERS[operation.caller][1], operation.errors, BODY if operation.body else {},
+             {404: [HTTP_ERRORS[404][0]]}]  # any path can be mistyped
     for part in parts:
         for status, codes in part.items():
             found.setdefault(status, [])
             found[status] += [c for c in codes if c not in found[status]]
-    found.setdefault(404, [])
-    found[404] += [HTTP_ERRORS[404][0]] if HTTP_ERRORS[404][0] not in found[404] else []
     return found
 
 

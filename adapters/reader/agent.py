@@ -65,6 +65,8 @@ def serial_of(app: CardLifecycle, identity: CardIdentity) -> str:
     """The printed serial of the card in the reader: from its serial object, or, for a
     factory-fresh card, the shipment's record of its chip; a chip not shipped as the
     serial says is refused."""
+    if identity.fresh and identity.serial is not None:  # identify() looked the chip up
+        return identity.serial
     shipped = app.serial_of_chip(identity.chip_id) if identity.chip_id else None
     if identity.serial is not None:
         if shipped is not None and shipped != identity.serial:

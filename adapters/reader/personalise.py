@@ -127,8 +127,9 @@ def identify(piv: PivSession,
     try:
         with contextlib.suppress(CardError, PivError):
             chip = f"yubico:{piv.get_chip_serial()}"  # not every applet has INS F8
-        if chip is not None and shipped_as is not None and shipped_as(chip) is not None:
-            return CardIdentity(shipped_as(chip), chip, fresh=True)
+        shipped = shipped_as(chip) if chip is not None and shipped_as is not None else None
+        if shipped is not None:  # the shipment names this chip: no serial object to read
+            return CardIdentity(shipped, chip, fresh=True)
         with contextlib.suppress(CardError, PivError, UnicodeDecodeError):
             serial = piv.read_serial()  # a factory-fresh card has no serial object of ours
         if chip is None and serial is None:  # a supplier may have written a CHUID GUID

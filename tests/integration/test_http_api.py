@@ -198,19 +198,24 @@ class TestRefusals:
         assert head == 3  # only the one registration was appended
 
 
+def with_card_ca_and_an_order(api, people, tmp_path, secret: bytes, quantity: int) -> dict:
+    """The server holds a card CA and master secret; a registered practice ordered cards."""
+    from adapters.bootstrap import CardWorkshop
+    from adapters.pki.ca import CardCA
+
+    api.app.state.workshop = CardWorkshop(
+        CardCA.create(tmp_path / "ca", b"pw", NOW - dt.timedelta(days=1)), secret)
+    api.post("/v1/practices", json={"ura": URA, "name": "Noord", "kind": "apotheek"},
+             headers=people["doctor"])
+    return api.post(f"/v1/practices/{URA}/orders", json={"quantity": quantity},
+                    headers={**people["doctor"], "Idempotency-Key": "k"}).json()
+
+
 class TestRemotePersonalisation:
     SECRET = b"master secret of the test server"
 
     def prepare(self, api, people, tmp_path):
-        from adapters.bootstrap import CardWorkshop
-        from adapters.pki.ca import CardCA
-
-        api.app.state.workshop = CardWorkshop(
-            CardCA.create(tmp_path / "ca", b"pw", NOW - dt.timedelta(days=1)), self.SECRET)
-        api.post("/v1/practices", json={"ura": URA, "name": "Noord", "kind": "apotheek"},
-                 headers=people["doctor"])
-        order = api.post(f"/v1/practices/{URA}/orders", json={"quantity": 1},
-                         headers={**people["doctor"], "Idempotency-Key": "k"}).json()
+        order = with_card_ca_and_an_order(api, people, tmp_path, self.SECRET, 1)
         api.post(f"/v1/orders/{order['order_id']}/shipment",
                  json={"card_serials": ["ZID000000777"]}, headers=bearer(api, "fulfilment"))
 
@@ -274,19 +279,12 @@ class TestFactoryCardsThroughTheApi:
 
     def test_a_shipment_names_the_chips_and_the_remote_agent_writes_the_right_card(
             self, api, people, tmp_path):
-        from adapters.bootstrap import CardWorkshop
-        from adapters.pki.ca import CardCA
         from adapters.reader.personalise import PersonalisationError
         from adapters.reader.remote_agent import run_job
         from adapters.reader.virtual_card import VirtualPivCard
         from tests.unit.test_piv_session import InProcess
 
-        api.app.state.workshop = CardWorkshop(
-            CardCA.create(tmp_path / "ca", b"pw", NOW - dt.timedelta(days=1)), self.SECRET)
-        api.post("/v1/practices", json={"ura": URA, "name": "Noord", "kind": "apotheek"},
-                 headers=people["doctor"])
-        order = api.post(f"/v1/practices/{URA}/orders", json={"quantity": 2},
-                         headers={**people["doctor"], "Idempotency-Key": "k"}).json()
+        order = with_card_ca_and_an_order(api, people, tmp_path, self.SECRET, 2)
         both = api.post(f"/v1/orders/{order['order_id']}/shipment", json={
             "card_serials": ["ZID000000801"], "cards": [{"serial": "ZID000000801"}]},
             headers=bearer(api, "fulfilment"))

@@ -19,6 +19,7 @@ from adapters.http.deps import ViewsDb, lifecycle
 from adapters.http.errors import Unavailable
 from adapters.http.job_tokens import job_token
 from adapters.http.schemas import ERRORS, IssuedCertificates, Job, RequestBody
+from domain.card import MANAGEMENT_KEY_ALGORITHMS
 from domain.errors import InvalidValue, NotFound
 from domain.personalisation import READER_AGENT
 from projections import jobs
@@ -70,8 +71,8 @@ def get_job(job_id: UUID, request: Request, db: ViewsDb,
         answer["chip_id"] = card.chip_id
     if found["status"] in ("started", "certificates_issued"):
         algorithm = card.management_key_algorithm or "AES128"
-        length = {"TDES": 24, "AES128": 16, "AES192": 24, "AES256": 32}[algorithm]
-        blank, personalised = _workshop(request).keys(card.serial, length)
+        blank, personalised = _workshop(request).keys(card.serial,
+                                                      MANAGEMENT_KEY_ALGORITHMS[algorithm])
         answer["management_keys"] = {"algorithm": algorithm, "blank": blank.hex(),
                                      "personalised": personalised.hex()}
     return answer

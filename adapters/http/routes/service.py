@@ -26,6 +26,7 @@ from adapters.http.schemas import (
     ServiceMe,
     binary,
 )
+from domain.card import MANAGEMENT_KEY_ALGORITHMS
 from domain.errors import InvalidValue, NotAllowed
 from domain.identity import Actor
 from domain.picture import jsonable
@@ -39,7 +40,7 @@ class ShippedCard(RequestBody):
     chip_id: str | None = Field(default=None, description="the chip's own identity from the "
                                 "supplier's card list: yubico:<serial> or chuid:<32 hex>")
     management_key_algorithm: str | None = Field(
-        default=None, json_schema_extra={"enum": ["TDES", "AES128", "AES192", "AES256"]},
+        default=None, json_schema_extra={"enum": list(MANAGEMENT_KEY_ALGORITHMS)},
         description="the blank management key's algorithm, when the card list says it")
 
 
