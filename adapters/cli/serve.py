@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -91,8 +92,6 @@ def tokens_list(data_dir: Path, as_json: bool) -> None:
     Example:
       zorgid tokens list --data-dir ./data
     """
-    import json
-
     from adapters.bootstrap.server import token_store
 
     entries = token_store(settings_for(data_dir)).entries()

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import unquote
 from uuid import UUID
 
+from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
@@ -126,8 +127,6 @@ def ca_certificate(request: Request) -> Response:
     workshop = request.app.state.workshop
     if workshop is None:
         raise Unavailable("ca_certificate_unavailable", "this server does not hold the card CA")
-    from cryptography.hazmat.primitives import serialization
-
     return Response(workshop.certificate.public_bytes(serialization.Encoding.DER),
                     media_type="application/pkix-cert")
 
