@@ -19,9 +19,18 @@ $(VENV)/.installed-test: pyproject.toml scripts/setup.sh
 # The main job on the embedded default (a SQLite file, no server to install): the API and
 # portal with demo data made on first start, at http://127.0.0.1:$(PORT)/portal (PORT=8000
 # unless given: make run PORT=8011).
+# With HSM=1 the demo's card CA keeps its key in a SoftHSM2 token under $(DEMO_DIR)/hsm
+# (made on the first such start, with the demo's PIN below: a demo, never for real cards).
 run: setup
 	@echo "serving the demo at http://127.0.0.1:$(PORT)/portal (another port: make run PORT=8011)"
-	$(VENV)/bin/zorgid serve --dev --data-dir $(DEMO_DIR) --port $(PORT)
+	@if [ -n "$(HSM)" ]; then \
+	    export ZORGID_PKCS11_PIN=zorgid-demo-pin ZORGID_CA_PASSPHRASE="zorgid demo only"; \
+	    eval "$$(scripts/softhsm-token.sh $(DEMO_DIR)/hsm zorgid-demo)"; \
+	    $(VENV)/bin/zorgid ca init --data-dir $(DEMO_DIR) --token-label zorgid-demo \
+	        --pkcs11-module /usr/lib/softhsm/libsofthsm2.so && \
+	    exec $(VENV)/bin/zorgid serve --dev --data-dir $(DEMO_DIR) --port $(PORT); \
+	fi; \
+	exec $(VENV)/bin/zorgid serve --dev --data-dir $(DEMO_DIR) --port $(PORT)
 
 # A fresh demo history and its summary, without a server.
 demo: setup

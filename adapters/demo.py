@@ -124,13 +124,18 @@ class DemoIssuer:
 
     def issue_card_certificates(self, holder: CardHolder, organisation: str,
                                 authentication_key: object, signature_key: object,
-                                not_before: datetime, not_after: datetime
+                                not_before: datetime, not_after: datetime,
+                                confidentiality_key: object = None
                                 ) -> CardCertificates[None]:
-        records = tuple(
+        records = [
             IssuedCertificate(slot, f"{self.rng.getrandbits(64):016x}",
                               hashlib.sha256(f"{key}/{slot}".encode()).hexdigest(), not_after)
-            for slot, key in (("9A", authentication_key), ("9C", signature_key)))
-        return CardCertificates(None, None, (records[0], records[1]))
+            for slot, key in (("9A", authentication_key), ("9C", signature_key))]
+        if confidentiality_key is not None:  # its serial from the others: the same draws
+            fingerprint = hashlib.sha256(f"{confidentiality_key}/9D".encode()).hexdigest()
+            serial = hashlib.sha256((records[0].serial_number + "9D").encode()).hexdigest()
+            records.append(IssuedCertificate("9D", serial[:16], fingerprint, not_after))
+        return CardCertificates(None, None, tuple(records))
 
 
 class DemoScenario:
@@ -299,7 +304,7 @@ class DemoScenario:
             self.summary.personalisation_failures += 1
         # A demo card has no chip: its serial stands in for the keys it would generate.
         started, issued = personalisation.run(
-            serial, staff.uzi, lambda started, certify: certify(serial, serial))
+            serial, staff.uzi, lambda started, certify: certify(serial, serial, serial))
         not_after = issued.records[0].not_after
         if staff.card_id is not None and replacing:
             self.summary.superseded += 1

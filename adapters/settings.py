@@ -9,6 +9,7 @@ The README's settings table lists the variables, their defaults and their meanin
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ from domain.application import Policy
 from domain.errors import DomainError
 from domain.order import Pricing
 
+CARD_KEY_TYPES = ("rsa2048", "p256")  # as adapters/reader/personalise.py names them
+OID = re.compile(r"[0-2](\.(0|[1-9][0-9]*))+")
 EVENTS_FILE = "events.sqlite3"
 VIEWS_FILE = "views.sqlite3"
 KEY_FILE = "cipher.key"
@@ -48,6 +51,9 @@ class Settings:
     # the card CA
     ca_passphrase: str | None = field(default=None, repr=False)
     card_ca_oid: str = DEFAULT_CARD_CA_OID
+    card_key_type: str = "rsa2048"  # the keys a card makes: rsa2048 (as UZI) or p256
+    policy_oids: tuple[str, str, str] | None = None  # default: the CA OID's .1, .2, .3
+    pkcs11_pin: str | None = field(default=None, repr=False)  # the card CA key's token
     piv_master_key_file: Path | None = None  # default: piv-master.key in the data dir
     # validating UZI passes
     uzi_trust_file: Path | None = None  # default: uzi-trust.pem in the data dir
@@ -84,6 +90,14 @@ class Settings:
         exclusive = env.get("ZORGID_MANAGERS_HOLD_NO_CARD", "true").strip().lower()
         if exclusive not in ("true", "false", "1", "0", "yes", "no"):
             raise ConfigurationError("ZORGID_MANAGERS_HOLD_NO_CARD must be true or false")
+        key_type = (env.get("ZORGID_CARD_KEY_TYPE") or "rsa2048").strip().lower()
+        if key_type not in CARD_KEY_TYPES:
+            raise ConfigurationError("ZORGID_CARD_KEY_TYPE must be rsa2048 or p256")
+        policies = _items(env.get("ZORGID_POLICY_OIDS"))
+        if policies and (len(policies) != 3 or not all(
+                OID.fullmatch(oid) for oid in policies)):
+            raise ConfigurationError("ZORGID_POLICY_OIDS must be three OIDs: authentication, "
+                                     "signature, confidentiality (1.2.3.1,1.2.3.2,1.2.3.3)")
         oids = []
         for item in _items(env.get("ZORGID_UZI_CA_OIDS")):
             card_type, _, oid = item.partition("=")
@@ -98,6 +112,9 @@ class Settings:
             policy=Policy(managers_hold_no_card=exclusive in ("true", "1", "yes")),
             ca_passphrase=_ca_passphrase(env),
             card_ca_oid=env.get("ZORGID_CARD_CA_OID") or DEFAULT_CARD_CA_OID,
+            card_key_type=key_type,
+            policy_oids=(policies[0], policies[1], policies[2]) if policies else None,
+            pkcs11_pin=env.get("ZORGID_PKCS11_PIN") or None,
             piv_master_key_file=_path(env.get("ZORGID_PIV_MASTER_KEY_FILE")),
             uzi_trust_file=_path(env.get("ZORGID_UZI_TRUST")),
             uzi_crl_files=tuple(Path(p) for p in _items(env.get("ZORGID_UZI_CRLS"))),

@@ -45,12 +45,15 @@ class StepFailed(Exception):
 
 @dataclass(frozen=True)
 class CardCertificates(Generic[C]):
-    """A card's two certificates as the issuer made them (what goes onto the card) and
-    what the store records of them."""
+    """A card's certificates as the issuer made them (what goes onto the card) and what
+    the store records of them: authentication and signature always, confidentiality
+    (encryption) when the card made a key for it (cards written by older agents did
+    not)."""
 
     authentication: C  # PIV slot 9A
     signature: C  # PIV slot 9C
-    records: tuple[IssuedCertificate, IssuedCertificate]
+    records: tuple[IssuedCertificate, ...]  # one per certificate, slot by slot
+    confidentiality: C | None = None  # PIV slot 9D
 
 
 class CertificateIssuer(Protocol[C]):
@@ -58,11 +61,16 @@ class CertificateIssuer(Protocol[C]):
 
     def issue_card_certificates(self, holder: CardHolder, organisation: str,
                                 authentication_key: Any, signature_key: Any,
-                                not_before: datetime, not_after: datetime
+                                not_before: datetime, not_after: datetime,
+                                confidentiality_key: Any = None
                                 ) -> CardCertificates[C]: ...
 
 
-Certify = Callable[[Any, Any], CardCertificates[C]]
+class Certify(Protocol[C]):
+    """What `run` hands the writer: the card's public keys in, its certificates out."""
+
+    def __call__(self, authentication_key: Any, signature_key: Any,
+                 confidentiality_key: Any = None) -> CardCertificates[C]: ...
 
 
 class Personalisation(Generic[C]):
@@ -76,7 +84,7 @@ class Personalisation(Generic[C]):
         return self.lifecycle.start_card_creation(serial, holder)
 
     def certify(self, card_id: UUID, job_id: UUID, authentication_key: Any,
-                signature_key: Any) -> CardCertificates[C]:
+                signature_key: Any, confidentiality_key: Any = None) -> CardCertificates[C]:
         """Issue the card's certificates for the public keys its chip generated, valid
         exactly as long as the card will be (R4), and record them. Refused (before the
         CA signs anything) unless this job may still have certificates issued."""
@@ -88,7 +96,8 @@ class Personalisation(Generic[C]):
             raise RuleViolation("card_not_personalising", "this card is not being created")
         organisation = lifecycle.get_practice(holder.ura).name
         issued = self.issuer.issue_card_certificates(holder, organisation, authentication_key,
-                                                     signature_key, not_before, not_after)
+                                                     signature_key, not_before, not_after,
+                                                     confidentiality_key)
         lifecycle.record_certificates_on(card, job_id, list(issued.records), not_before,
                                          CARD_CA)
         return issued
@@ -108,8 +117,12 @@ class Personalisation(Generic[C]):
         started = self.start(serial, holder)  # refusals: nothing on the card or stored
         card_id, job_id = started.card_id, started.job_id
         try:
-            written = write(started, lambda authentication, signature: self.certify(
-                card_id, job_id, authentication, signature))
+            def certify(authentication_key: Any, signature_key: Any,
+                        confidentiality_key: Any = None) -> CardCertificates[C]:
+                return self.certify(card_id, job_id, authentication_key, signature_key,
+                                    confidentiality_key)
+
+            written = write(started, certify)
             try:
                 self.activate(card_id, job_id)
             except DomainError as error:

@@ -2,7 +2,8 @@
 # Create .venv and install zorgid-cards. On a bare Debian/Ubuntu machine it first installs
 # python3-venv; with --test also what the test suite talks to for real: pcscd with the
 # vpcd virtual reader, OpenSC, nginx, curl, Chromium with its driver, systemd (whose
-# systemd-analyze checks the units under deploy/), and the PC/SC headers
+# systemd-analyze checks the units under deploy/), SoftHSM2 (an HSM for the card CA's
+# key), yubico-piv-tool, and the PC/SC headers
 # pyscard builds against (with sudo only when not root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +31,7 @@ fi
 extras=""
 if [ "${1:-}" = "--test" ]; then
     apt_install pcscd vsmartcard-vpcd libpcsclite-dev opensc gcc python3-dev nginx-light curl \
-        chromium chromium-driver systemd yubico-piv-tool
+        chromium chromium-driver systemd yubico-piv-tool softhsm2
     extras="[test]"
 fi
 if [ ! -x .venv/bin/python ]; then

@@ -92,12 +92,14 @@ class MadeUpIssuer:
     the card id (as `certificates_for` makes them)."""
 
     def issue_card_certificates(self, holder, organisation, card_id, signature_key,
-                                not_before, not_after) -> CardCertificates[None]:
+                                not_before, not_after, confidentiality_key=None
+                                ) -> CardCertificates[None]:
+        slots = ("9A", "9C", "9D") if confidentiality_key is not None else ("9A", "9C")
         records = tuple(
             IssuedCertificate(slot, hashlib.sha1(f"{card_id}{slot}".encode()).hexdigest()[:16],
                               hashlib.sha256(f"{card_id}{slot}".encode()).hexdigest(), not_after)
-            for slot in ("9A", "9C"))
-        return CardCertificates(None, None, (records[0], records[1]))
+            for slot in slots)
+        return CardCertificates(None, None, records)
 
 
 def create_card(app: CardLifecycle, serial: str, holder: UziPass = ASSISTANT_A) -> UUID:

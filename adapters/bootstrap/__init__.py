@@ -16,6 +16,7 @@ from adapters.bootstrap.card_ca import (
     card_authority,
     create_card_ca,
     export_supplier_secret,
+    import_card_ca,
     write_crl,
 )
 from adapters.bootstrap.logins import (
@@ -61,6 +62,7 @@ __all__ = [
     "create_master_secret",
     "demo_personal_ids_key",
     "export_supplier_secret",
+    "import_card_ca",
     "init_data_dir",
     "job_secret",
     "load_certificates",

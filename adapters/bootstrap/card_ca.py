@@ -1,5 +1,6 @@
-"""The card CA as a server or a workstation holds it: its key (PEM today, an HSM later),
-the cards' master secret, the CRL it publishes and the personalisation it signs for."""
+"""The card CA as a server or a workstation holds it: its key (a PEM file, or a key in
+a PKCS #11 token), the cards' master secret, the CRL it publishes and the
+personalisation it signs for."""
 
 from __future__ import annotations
 
@@ -13,7 +14,19 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from adapters.bootstrap.store import create_master_secret, read_master_secret
-from adapters.pki.ca import KEY_FILE, REASONS, CardCA, crl_entries_of
+from adapters.pki.ca import (
+    CERT_FILE,
+    KEY_FILE,
+    PKCS11_FILE,
+    REASONS,
+    CardCA,
+    Hierarchy,
+    PemSigner,
+    Signer,
+    crl_entries_of,
+    import_issuing_ca,
+    make_hierarchy,
+)
 from adapters.pki.card_keys import management_key, supplier_secret
 from adapters.pki.certificates import Publication
 from adapters.pki.ocsp import Lookup, OcspResponder, Status
@@ -38,19 +51,91 @@ DEMO_MARKER = "DEMO"  # beside a demo card CA: never loaded outside --dev
 MIN_PASSPHRASE = 12  # characters: the key file may be copied, the passphrase guards it
 
 
-def create_card_ca(settings: Settings, now: dt.datetime) -> bool:
-    """`zorgid ca init`: a new card CA (its key under ZORGID_CA_PASSPHRASE), unless the
-    data directory has one, which must then open with the passphrase; False when it had."""
+def has_card_ca(settings: Settings) -> bool:
+    directory = settings.ca_dir
+    return (directory / CERT_FILE).exists() and (
+        (directory / KEY_FILE).exists() or (directory / PKCS11_FILE).exists())
+
+
+def in_token(settings: Settings) -> bool:
+    return (settings.ca_dir / PKCS11_FILE).exists()
+
+
+def _checked_passphrase(settings: Settings) -> bytes:
     passphrase = ca_passphrase(settings)
-    if (settings.ca_dir / KEY_FILE).exists():
-        card_authority(settings)  # says so when it does not open with this passphrase
-        return False
     if len(passphrase.decode()) < MIN_PASSPHRASE:
         raise ConfigurationError(f"ZORGID_CA_PASSPHRASE is shorter than {MIN_PASSPHRASE} "
                                  "characters; choose a longer one for the card CA's key",
                                  "passphrase_too_short")
-    CardCA.create(settings.ca_dir, passphrase, now)
-    return True
+    return passphrase
+
+
+def token_signer(settings: Settings, module: str, token_label: str, key_label: str,
+                 key_type: str, generate: bool) -> Signer:
+    """The card CA's key in a PKCS #11 token: made there (`generate`), or one the token
+    already holds; recorded beside the CA certificate (without the PIN)."""
+    from adapters.pki.hsm import Pkcs11Signer, TokenKey
+
+    where = TokenKey(module, token_label, key_label)
+    signer = (Pkcs11Signer.generate(where, settings.pkcs11_pin, key_type) if generate
+              else Pkcs11Signer.open(where, settings.pkcs11_pin))
+    settings.ca_dir.mkdir(parents=True, exist_ok=True)
+    where.write(settings.ca_dir / PKCS11_FILE)
+    return signer
+
+
+def create_card_ca(settings: Settings, now: dt.datetime, key_type: str = "rsa",
+                   token: tuple[str, str, str] | None = None) -> Hierarchy | None:
+    """`zorgid ca init`: a new two-level hierarchy (root, card CA), the root's key under
+    ZORGID_CA_PASSPHRASE for offline storage and the card CA's key either beside it or
+    made in the PKCS #11 token `token` (module, token label, key label); None when the
+    data directory has a card CA, which must then open."""
+    if has_card_ca(settings):
+        card_authority(settings)  # says so when it does not open
+        return None
+    passphrase = _checked_passphrase(settings)
+    signer = token_signer(settings, *token, key_type, generate=True) if token else None
+    return make_hierarchy(settings.ca_dir, passphrase, now, key_type=key_type,
+                          ca_oid=settings.card_ca_oid, signer=signer)
+
+
+def import_card_ca(settings: Settings, certificate_file: Path, chain_file: Path,
+                   key_file: Path | None, token: tuple[str, str, str] | None,
+                   now: dt.datetime) -> CardCA:
+    """`zorgid ca import`: an issuing CA made elsewhere becomes the card CA. Its key is a
+    PEM file encrypted with ZORGID_CA_PASSPHRASE (stored so, beside the certificate), or
+    a key the PKCS #11 token `token` already holds."""
+    from adapters.bootstrap.logins import load_certificates
+
+    if has_card_ca(settings):
+        raise ConfigurationError(f"{settings.ca_dir} already has a card CA; import into a new "
+                                 "data directory", "card_ca_exists")
+    certificate = load_certificates(certificate_file)[0]
+    chain = load_certificates(chain_file)
+    chain = [c for c in chain if c != certificate]
+    signer: Signer
+    passphrase = None
+    if token is not None:
+        signer = token_signer(settings, *token, "rsa", generate=False)
+    elif key_file is not None:
+        passphrase = _checked_passphrase(settings)
+        try:
+            signer = PemSigner.load(key_file, passphrase)
+        except OSError as error:
+            raise ConfigurationError(f"cannot read {key_file}: {error.strerror}") from None
+        except DomainError:
+            raise ConfigurationError(f"{key_file} does not open with ZORGID_CA_PASSPHRASE; "
+                                     "encrypt it with that passphrase first "
+                                     "(openssl pkcs8 -topk8 -v2 aes-256-cbc)",
+                                     "wrong_ca_passphrase") from None
+    else:
+        raise ConfigurationError("give the issuing CA's key: --key FILE or --pkcs11-module",
+                                 "no_ca_key")
+    try:
+        return import_issuing_ca(settings.ca_dir, certificate, chain, signer, passphrase, now)
+    except DomainError:
+        (settings.ca_dir / PKCS11_FILE).unlink(missing_ok=True)
+        raise
 
 
 def publication_of(settings: Settings) -> Publication:
@@ -59,17 +144,19 @@ def publication_of(settings: Settings) -> Publication:
 
 
 def card_authority(settings: Settings) -> CardCA:
-    """The data directory's card CA, opened with ZORGID_CA_PASSPHRASE."""
-    if not (settings.ca_dir / KEY_FILE).exists():
+    """The data directory's card CA: its key opened with ZORGID_CA_PASSPHRASE, or in its
+    token with ZORGID_PKCS11_PIN."""
+    if not has_card_ca(settings):
         raise ConfigurationError(f"no card CA in {settings.ca_dir}; create it with: "
                                  f"zorgid ca init --data-dir {settings.data_dir}", "no_card_ca")
-    passphrase = ca_passphrase(settings)
+    passphrase = None if in_token(settings) else ca_passphrase(settings)
     try:
         return CardCA.load(settings.ca_dir, passphrase, settings.card_ca_oid,
-                           publication_of(settings))
+                           publication_of(settings), settings.policy_oids,
+                           settings.pkcs11_pin)
     except DomainError as error:
         if error.code != "ca_key_unreadable":
-            raise
+            raise ConfigurationError(error.message, error.code) from None
         raise ConfigurationError(f"the card CA in {settings.ca_dir} does not open with this "
                                  "ZORGID_CA_PASSPHRASE; use the one it was made with",
                                  "wrong_ca_passphrase") from None
@@ -108,16 +195,15 @@ class CardWorkshop:
     master_secret: bytes | None = field(default=None, repr=False)
 
     @classmethod
-    def open(cls, settings: Settings, ca_oid: str | None = None) -> CardWorkshop | None:
+    def open(cls, settings: Settings) -> CardWorkshop | None:
         """The card CA of the data directory when ``ZORGID_CA_PASSPHRASE`` opens it, with
         the master secret when there is one; None when this server holds no card CA."""
-        if not settings.ca_passphrase or \
-                not (settings.ca_dir / KEY_FILE).exists():
+        if not has_card_ca(settings) or not (settings.ca_passphrase or in_token(settings)):
             return None
         if (settings.ca_dir / DEMO_MARKER).exists():
             raise ConfigurationError(f"the card CA in {settings.ca_dir} was made for a demo "
                                      "(its passphrase is public); it serves --dev only")
-        return cls._load(settings, ca_passphrase(settings), ca_oid)
+        return cls._load(settings, None)
 
     @classmethod
     def for_demo(cls, settings: Settings, now: dt.datetime) -> CardWorkshop:
@@ -125,16 +211,20 @@ class CardWorkshop:
         a passphrase that is no secret (``ZORGID_CA_PASSPHRASE`` when set): never for
         real cards."""
         passphrase = (settings.ca_passphrase or "").encode() or DEMO_CA_PASSPHRASE
-        if not (settings.ca_dir / KEY_FILE).exists():
+        if not has_card_ca(settings):
             CardCA.create(settings.ca_dir, passphrase, now)
             (settings.ca_dir / DEMO_MARKER).write_text("made by zorgid serve --dev\n")
         create_master_secret(settings.master_key_path)
-        return cls._load(settings, passphrase, None)
+        return cls._load(settings, passphrase)
 
     @classmethod
-    def _load(cls, settings: Settings, passphrase: bytes, ca_oid: str | None) -> CardWorkshop:
-        ca_oid = ca_oid or settings.card_ca_oid
-        authority = CardCA.load(settings.ca_dir, passphrase, ca_oid, publication_of(settings))
+    def _load(cls, settings: Settings, passphrase: bytes | None) -> CardWorkshop:
+        if passphrase is None:
+            authority = card_authority(settings)
+        else:
+            authority = CardCA.load(settings.ca_dir, passphrase, settings.card_ca_oid,
+                                    publication_of(settings), settings.policy_oids,
+                                    settings.pkcs11_pin)
         secret = read_master_secret(settings) if settings.master_key_path.exists() else None
         return cls(authority, secret)
 
@@ -160,13 +250,14 @@ class CardWorkshop:
         return Personalisation(lifecycle, self.authority)
 
     def certify(self, lifecycle: CardLifecycle, card_id: UUID, job_id: UUID,
-                authentication_key: object, signature_key: object
-                ) -> tuple[x509.Certificate, x509.Certificate]:
-        """A personalising card's two certificates for the public keys its chip
-        generated, valid exactly as long as the card will be (R4), recorded."""
+                authentication_key: object, signature_key: object,
+                confidentiality_key: object = None) -> list[x509.Certificate]:
+        """A personalising card's certificates for the public keys its chip generated,
+        valid exactly as long as the card will be (R4), recorded."""
         issued = self.personalisation(lifecycle).certify(card_id, job_id, authentication_key,
-                                                         signature_key)
-        return issued.authentication, issued.signature
+                                                         signature_key, confidentiality_key)
+        return [issued.authentication, issued.signature,
+                *([issued.confidentiality] if issued.confidentiality else [])]
 
     def ocsp(self, request: bytes, lookup: Lookup, now: dt.datetime) -> bytes:
         """The OCSP response (DER) to a request (DER), from a delegated responder made on

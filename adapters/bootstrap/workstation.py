@@ -66,7 +66,8 @@ def personalise_here(settings: Settings, reader: str, certificate_file: Path,
         app.get_practice(holder.ura)  # an unregistered practice: refused before the card
         transport = _card_in(reader, timeout)
         try:
-            return personalise(app, transport, holder, secret, authority, pin, puk)
+            return personalise(app, transport, holder, secret, authority, pin, puk,
+                               settings.card_key_type)
         except PersonalisationError as error:
             raise _failed(error) from None
         finally:

@@ -6,8 +6,10 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -16,6 +18,7 @@ from adapters.bootstrap import (
     create_card_ca,
     create_master_secret,
     export_supplier_secret,
+    import_card_ca,
     open_lifecycle,
     open_views_db,
     write_crl,
@@ -37,21 +40,96 @@ def ca() -> None:
     """
 
 
+def pkcs11_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed((
+        click.option("--pkcs11-module", type=click.Path(dir_okay=False, exists=True),
+                     help="The PKCS #11 module of the HSM (SoftHSM2: "
+                          "/usr/lib/softhsm/libsofthsm2.so); the token's user PIN comes "
+                          "from $ZORGID_PKCS11_PIN."),
+        click.option("--token-label", help="The token's label (with --pkcs11-module)."),
+        click.option("--key-label", default="zorgid-card-ca", show_default=True,
+                     help="The label of the card CA's key pair in the token."),
+    )):
+        f = option(f)
+    return f
+
+
+def token_of(module: str | None, token_label: str | None,
+             key_label: str) -> tuple[str, str, str] | None:
+    if module is None:
+        if token_label is not None:
+            raise click.UsageError("--token-label needs --pkcs11-module")
+        return None
+    if not token_label:
+        raise click.UsageError("--pkcs11-module needs --token-label")
+    return module, token_label, key_label
+
+
 @ca.command("init")
 @data_dir_option
-def ca_init(data_dir: Path) -> None:
-    """Create the card CA (key encrypted with $ZORGID_CA_PASSPHRASE) and the cards'
-    master secret, unless they exist.
+@click.option("--key-type", type=click.Choice(["rsa", "ec"]), default="rsa",
+              show_default=True, help="The CA keys: RSA-4096 (as the UZI CAs) or P-384.")
+@pkcs11_options
+def ca_init(data_dir: Path, key_type: str, pkcs11_module: str | None,
+            token_label: str | None, key_label: str) -> None:
+    """Create the card CA and the cards' master secret, unless they exist.
+
+    The card CA is made under a root of its own: the root's key (encrypted with
+    $ZORGID_CA_PASSPHRASE) is written to ca/offline/ and is needed again only to certify
+    a new card CA, so move it to offline storage. The card CA's key is encrypted with
+    the same passphrase, or, with --pkcs11-module, made in the HSM's token, where it
+    cannot be extracted. Relying parties trust ca/root-ca.pem.
+
+    \b
+    Examples:
+      ZORGID_CA_PASSPHRASE=... zorgid ca init --data-dir ./data
+      ZORGID_CA_PASSPHRASE=... ZORGID_PKCS11_PIN=... zorgid ca init --data-dir ./data \\
+          --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --token-label zorgid
+    """
+    settings = settings_for(data_dir)
+    made = create_card_ca(settings, SystemClock().now(), key_type,
+                          token_of(pkcs11_module, token_label, key_label))
+    if made is None:
+        click.echo(f"card CA already in {settings.ca_dir}; kept")
+    else:
+        where = f"in token {token_label!r}" if pkcs11_module else f"in {settings.ca_dir}"
+        click.echo(f"card CA created, its key {where}")
+        click.echo(f"root CA's key written to {made.root_key_file}: move it to offline "
+                   "storage; this server does not need it")
+    if create_master_secret(settings.master_key_path):
+        click.echo(f"master secret created at {settings.master_key_path} (mode 0600)")
+
+
+@ca.command("import")
+@data_dir_option
+@click.option("--certificate", "certificate_file", required=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The issuing CA's certificate (PEM or DER).")
+@click.option("--chain", "chain_file", required=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The CAs above it, up to the self-signed root (PEM).")
+@click.option("--key", "key_file", type=click.Path(dir_okay=False, exists=True,
+                                                   path_type=Path),
+              help="Its private key: PEM, encrypted with $ZORGID_CA_PASSPHRASE.")
+@pkcs11_options
+def ca_import(data_dir: Path, certificate_file: Path, chain_file: Path, key_file: Path | None,
+              pkcs11_module: str | None, token_label: str | None, key_label: str) -> None:
+    """Make an issuing CA created elsewhere the card CA (with the master secret).
+
+    Its key is a PEM file encrypted with $ZORGID_CA_PASSPHRASE, or a key pair the HSM's
+    token already holds (--pkcs11-module, --token-label, --key-label).
 
     \b
     Example:
-      ZORGID_CA_PASSPHRASE=... zorgid ca init --data-dir ./data
+      ZORGID_CA_PASSPHRASE=... zorgid ca import --data-dir ./data \\
+          --certificate issuing.pem --chain root.pem --key issuing.key
     """
     settings = settings_for(data_dir)
-    if create_card_ca(settings, SystemClock().now()):
-        click.echo(f"card CA created in {settings.ca_dir}")
-    else:
-        click.echo(f"card CA already in {settings.ca_dir}; kept")
+    authority = import_card_ca(settings, certificate_file, chain_file, key_file,
+                               token_of(pkcs11_module, token_label, key_label),
+                               SystemClock().now())
+    click.echo(f"card CA {authority.certificate.subject.rfc4514_string()} imported into "
+               f"{settings.ca_dir}")
     if create_master_secret(settings.master_key_path):
         click.echo(f"master secret created at {settings.master_key_path} (mode 0600)")
 

@@ -309,6 +309,9 @@ class Job(Answer):
     step: str | None
     updated_at: AwareDatetime
     serial: str
+    card_key_type: Literal["rsa2048", "p256"] = Field(
+        default="rsa2048", description="the key pairs the agent makes on the card in 9A, 9C "
+                                       "and 9D")
     chip_id: str | None = Field(
         default=None, description="the chip's own identity, when the shipment gave it: the "
                                   "agent refuses a card whose chip is another")
@@ -320,6 +323,8 @@ class IssuedCertificates(Answer):
     model_config = ConfigDict(populate_by_name=True)
     authentication: str = Field(alias="9A", description="PEM")
     signature: str = Field(alias="9C", description="PEM")
+    confidentiality: str | None = Field(
+        default=None, alias="9D", description="PEM; only when the request had a 9D key")
 
 
 class Health(Answer):

@@ -15,6 +15,8 @@ from adapters.pki.uzi import MS_UPN, UZI_OTHER_NAME, der_ia5, der_utf8
 from domain.identity import CardHolder
 
 MS_DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.12")
+MS_EFS = x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.4")  # encrypting file system
+PURPOSES = ("authentication", "signature", "confidentiality")  # PIV slots 9A, 9C, 9D
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -29,6 +31,7 @@ class Holder:
     given_name: str
     surname: str
     organisation: str
+    title: str = ""  # the profession, on a zorgverlenerpas (type Z) only
 
     @classmethod
     def of_card(cls, holder: CardHolder, organisation: str) -> Holder:
@@ -46,12 +49,14 @@ class Holder:
 
 
 def person_subject(holder: Holder) -> x509.Name:
-    """The UZI pass's subject, in its order: C, O, SN, GN, serialNumber, CN (C and
-    serialNumber PrintableString, the rest UTF8String). A zorgverlenerpas also has the
-    profession as title; our cards (type N) carry none."""
+    """The UZI pass's subject, in its order: C, O, title, SN, GN, serialNumber, CN (C and
+    serialNumber PrintableString, the rest UTF8String). Only a zorgverlenerpas (type Z)
+    has the profession as title; our cards (type N) carry none."""
+    title = [x509.NameAttribute(NameOID.TITLE, holder.title)] if holder.title else []
     return x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, holder.organisation),
+        *title,
         x509.NameAttribute(NameOID.SURNAME, holder.surname),
         x509.NameAttribute(NameOID.GIVEN_NAME, holder.given_name),
         x509.NameAttribute(NameOID.SERIAL_NUMBER, holder.uzi_number),
@@ -96,9 +101,8 @@ def person_certificate_builder(
     not_before: dt.datetime, not_after: dt.datetime, serial: int | None = None,
     publication: Publication | None = None,
 ) -> x509.CertificateBuilder:
-    """`purpose` is authentication (digitalSignature; client auth, e-mail, document
-    signing; MS UPN) or signature (nonRepudiation; e-mail, document signing), in the UZI
-    pass's shape (docs/architecture.md, the certificate profile)."""
+    """`purpose` is authentication (with the MS UPN), signature or confidentiality, in
+    the UZI pass's shape (docs/architecture.md, the certificate profile; `_usage`)."""
     issuer_name = issuer.subject if isinstance(issuer, x509.Certificate) else issuer
     published = publication or Publication()
     names: list[x509.GeneralName] = []
@@ -138,25 +142,45 @@ def person_certificate_builder(
     if access:
         builder = builder.add_extension(x509.AuthorityInformationAccess(access),
                                         critical=False)
+    usage, purposes = _usage(purpose, public_key)
+    return builder.add_extension(usage, critical=True).add_extension(
+        x509.ExtendedKeyUsage(purposes), critical=False)
+
+
+def _usage(purpose: str, public_key: PublicKey) \
+        -> tuple[x509.KeyUsage, list[x509.ObjectIdentifier]]:
+    """Key usage and extended key usage per certificate, as on the UZI pass:
+    authentication digitalSignature (client auth, e-mail, document signing); signature
+    nonRepudiation (e-mail, document signing); confidentiality keyEncipherment and
+    dataEncipherment (e-mail, EFS), or keyAgreement for an EC key, which cannot
+    encipher."""
+    flags = dict(digital_signature=False, content_commitment=False, key_encipherment=False,
+                 data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                 crl_sign=False, encipher_only=False, decipher_only=False)
     if purpose == "authentication":
-        return builder.add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=False, key_encipherment=False,
-            data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-            encipher_only=False, decipher_only=False), critical=True).add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH,
-                                   ExtendedKeyUsageOID.EMAIL_PROTECTION, MS_DOCUMENT_SIGNING]),
-            critical=False)
-    return builder.add_extension(x509.KeyUsage(
-        digital_signature=False, content_commitment=True, key_encipherment=False,
-        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-        encipher_only=False, decipher_only=False), critical=True).add_extension(
-        x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, MS_DOCUMENT_SIGNING]),
-        critical=False)
+        flags["digital_signature"] = True
+        return x509.KeyUsage(**flags), [ExtendedKeyUsageOID.CLIENT_AUTH,
+                                        ExtendedKeyUsageOID.EMAIL_PROTECTION,
+                                        MS_DOCUMENT_SIGNING]
+    if purpose == "signature":
+        flags["content_commitment"] = True
+        return x509.KeyUsage(**flags), [ExtendedKeyUsageOID.EMAIL_PROTECTION,
+                                        MS_DOCUMENT_SIGNING]
+    if purpose != "confidentiality":
+        raise ValueError(f"no certificate purpose {purpose!r}")
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        flags["key_agreement"] = True
+    else:
+        flags["key_encipherment"] = flags["data_encipherment"] = True
+    return x509.KeyUsage(**flags), [ExtendedKeyUsageOID.EMAIL_PROTECTION, MS_EFS]
 
 
-def ca_certificate(subject: x509.Name, public_key: PublicKey, issuer: x509.Name,
-                   issuer_private_key: PrivateKey, not_before: dt.datetime,
-                   not_after: dt.datetime, path_length: int | None) -> x509.Certificate:
+def ca_certificate_builder(subject: x509.Name, public_key: PublicKey, issuer: x509.Name,
+                           issuer_key: PublicKey, not_before: dt.datetime,
+                           not_after: dt.datetime, path_length: int | None
+                           ) -> x509.CertificateBuilder:
+    """A CA certificate: basicConstraints and keyUsage (certificates and CRLs) critical,
+    both key identifiers; for whichever key signs it."""
     return (
         x509.CertificateBuilder()
         .subject_name(subject).issuer_name(issuer).public_key(public_key)
@@ -168,7 +192,14 @@ def ca_certificate(subject: x509.Name, public_key: PublicKey, issuer: x509.Name,
             data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
             encipher_only=False, decipher_only=False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            issuer_private_key.public_key()), critical=False)
-        .sign(issuer_private_key, hashes.SHA256())
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key),
+                       critical=False)
     )
+
+
+def ca_certificate(subject: x509.Name, public_key: PublicKey, issuer: x509.Name,
+                   issuer_private_key: PrivateKey, not_before: dt.datetime,
+                   not_after: dt.datetime, path_length: int | None) -> x509.Certificate:
+    return ca_certificate_builder(subject, public_key, issuer, issuer_private_key.public_key(),
+                                  not_before, not_after, path_length)\
+        .sign(issuer_private_key, hashes.SHA256())

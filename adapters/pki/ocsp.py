@@ -1,6 +1,7 @@
 """The card CA's OCSP responder (RFC 6960): a certificate's status as of the request,
 signed by a delegated responder certificate (id-kp-OCSPSigning, id-pkix-ocsp-nocheck)
-that the card CA issues for a key that lives in this process only."""
+that the card CA issues for a key of its own kind that lives only as long as this
+process: in memory beside a PEM key, in the token beside an HSM key."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ Lookup = Callable[[int], Status]
 class OcspResponder:
     def __init__(self, authority: CardCA, now: dt.datetime) -> None:
         self.authority = authority
-        self._key = ec.generate_private_key(ec.SECP256R1())
+        self._key = authority.signer.responder_key()
         self.certificate = authority.sign(
             x509.CertificateBuilder()
             .subject_name(x509.Name([
@@ -94,12 +95,13 @@ class OcspResponder:
             serial_number=request.serial_number, algorithm=request.hash_algorithm,
             cert_status=cert_status, this_update=moment, next_update=moment + NEXT_UPDATE,
             revocation_time=since, revocation_reason=reason,
-        ).responder_id(ocsp.OCSPResponderEncoding.HASH, self.certificate).certificates(
-            [self.certificate])
+        )
         for extension in request.extensions:
             if isinstance(extension.value, x509.OCSPNonce):
                 builder = builder.add_extension(extension.value, critical=False)
-        return ocsp_der(builder.sign(self._key, hashes.SHA256()))
+        # the responder and the card CA above it: the chain up to the root
+        return ocsp_der(self._key.sign_ocsp_response(
+            builder, self.certificate, [self.certificate, self.authority.certificate]))
 
 
 def _key_bits(certificate: x509.Certificate) -> bytes:

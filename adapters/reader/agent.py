@@ -26,6 +26,7 @@ from cryptography import x509
 from adapters.pki.card_keys import management_key
 from adapters.reader.apdu import ApduConnection, Transport
 from adapters.reader.personalise import (
+    DEFAULT_CARD_KEY_TYPE,
     CardIdentity,
     PersonalisationError,
     Timings,
@@ -82,7 +83,8 @@ def serial_of(app: CardLifecycle, identity: CardIdentity) -> str:
 
 def personalise(app: CardLifecycle, transport: Transport, holder: UziPass,
                 master_secret: bytes, issuer: CertificateIssuer[x509.Certificate],
-                pin: str, puk: str) -> Personalised:
+                pin: str, puk: str, card_key_type: str = DEFAULT_CARD_KEY_TYPE
+                ) -> Personalised:
     try:  # a bad choice is refused before anything happens
         pad_pin(pin)
         pad_pin(puk)
@@ -97,16 +99,18 @@ def personalise(app: CardLifecycle, transport: Transport, holder: UziPass,
     key_algorithm = KeyAlgorithm[shipped] if shipped else None
 
     def write(started: CreationStarted, certify: Certify[x509.Certificate]) -> Written:
-        def issue(authentication: Any, signature: Any) \
-                -> tuple[x509.Certificate, x509.Certificate]:
-            issued = certify(authentication, signature)
-            return issued.authentication, issued.signature
+        def issue(authentication: Any, signature: Any, confidentiality: Any) \
+                -> list[x509.Certificate]:
+            issued = certify(authentication, signature, confidentiality)
+            return [issued.authentication, issued.signature,
+                    *([issued.confidentiality] if issued.confidentiality else [])]
 
         return write_card(piv, serial,
                           lambda algorithm: management_key(master_secret, serial, False,
                                                            algorithm.key_length),
                           issue, started.card_id, pin, puk, guid=identity.supplier_guid,
-                          fresh=identity.fresh, key_algorithm=key_algorithm)
+                          fresh=identity.fresh, key_algorithm=key_algorithm,
+                          card_key_type=card_key_type)
 
     try:
         started, written = Personalisation(app, issuer).run(serial, holder, write)

@@ -32,6 +32,10 @@ from adapters.reader.tlv import TlvError, encode_tlv, tlv_map
 from domain.personalisation import StepFailed
 
 MANAGEMENT_ALGORITHM = KeyAlgorithm.AES128
+# The keys a card makes in 9A, 9C and 9D: RSA-2048 as the UZI pass (the default), or
+# P-256 for deployments whose relying parties all take EC (ZORGID_CARD_KEY_TYPE).
+CARD_KEY_TYPES = {"rsa2048": KeyAlgorithm.RSA2048, "p256": KeyAlgorithm.ECCP256}
+DEFAULT_CARD_KEY_TYPE = "rsa2048"
 # A FASC-N for a non-federal issuer (agency code 9999): OpenSC then names the token by
 # the CHUID's GUID (SP 800-73-4 part 1, 3.1.2).
 NON_FEDERAL_FASCN = bytes.fromhex("D4E739DA739CED39CE739D836858210842108421C84210C3EB")
@@ -87,9 +91,11 @@ class Written:
     authentication: x509.Certificate
     signature: x509.Certificate
     timings: Timings = field(default_factory=Timings)
+    confidentiality: x509.Certificate | None = None
 
 
-Issue = Callable[[object, object], tuple[x509.Certificate, x509.Certificate]]
+# the card CA: the public keys of 9A, 9C and 9D in, their certificates out, in that order
+Issue = Callable[[object, object, object], list[x509.Certificate]]
 
 
 @dataclass(frozen=True)
@@ -224,9 +230,12 @@ def write_card(piv: PivSession, serial: str, blank_key: BlankKey, issue: Issue,
                card_id: uuid.UUID, pin: str, puk: str,
                default_pin: str = "123456", default_puk: str = "12345678",
                guid: uuid.UUID | None = None, fresh: bool = False,
-               key_algorithm: KeyAlgorithm | None = None) -> Written:
-    """Everything up to the PIN: keys, certificates, CHUID. `issue(auth_public,
-    sign_public)` asks the card CA for the two certificates (ending when the card ends).
+               key_algorithm: KeyAlgorithm | None = None,
+               card_key_type: str = DEFAULT_CARD_KEY_TYPE) -> Written:
+    """Everything up to the PIN: keys, certificates, CHUID. The card makes three key
+    pairs of `card_key_type` (authentication 9A, signature 9C, confidentiality 9D);
+    `issue(auth_public, sign_public, confidentiality_public)` asks the card CA for their
+    certificates (ending when the card ends). `key_algorithm` is the management key's.
     `blank_key` is the card's blank management key, or a function giving it for the
     algorithm the card reports (3DES, AES-128, -192 or -256). `card_id` becomes the
     CHUID's GUID, unless the supplier wrote one: that stays, it names the chip.
@@ -239,6 +248,10 @@ def write_card(piv: PivSession, serial: str, blank_key: BlankKey, issue: Issue,
         pad_pin(puk)
     except ValueError:
         raise PersonalisationError("choose_pin", "PIN and PUK are 6 to 8 digits") from None
+    algorithm = CARD_KEY_TYPES.get(card_key_type)
+    if algorithm is None:
+        raise PersonalisationError("generate_key", f"unknown card key type {card_key_type!r}; "
+                                   f"use one of {', '.join(CARD_KEY_TYPES)}", "unknown_key_type")
     started = time.perf_counter()
     try:
         open_blank(piv, blank_key, fresh, key_algorithm)
@@ -249,17 +262,21 @@ def write_card(piv: PivSession, serial: str, blank_key: BlankKey, issue: Issue,
     step = "generate_key"
     try:
         begin = time.perf_counter()
-        auth_public = piv.generate_key(Slot.AUTHENTICATION, KeyAlgorithm.RSA2048)
-        sign_public = piv.generate_key(Slot.SIGNATURE, KeyAlgorithm.ECCP256)
+        slots = (Slot.AUTHENTICATION, Slot.SIGNATURE, Slot.KEY_MANAGEMENT)
+        publics = [piv.generate_key(slot, algorithm) for slot in slots]
         timings.key_generation = time.perf_counter() - begin
         step = "issue_certificates"
         begin = time.perf_counter()
-        authentication, signature = issue(auth_public, sign_public)
+        certificates = issue(*publics)
         timings.issuance = time.perf_counter() - begin
+        if len(certificates) != len(slots):
+            raise PersonalisationError(step, f"the card CA issued {len(certificates)} "
+                                       f"certificates for {len(slots)} keys")
         step = "put_certificate"
         der = serialization.Encoding.DER
-        piv.put_certificate(Slot.AUTHENTICATION, authentication.public_bytes(der))
-        piv.put_certificate(Slot.SIGNATURE, signature.public_bytes(der))
+        for slot, certificate in zip(slots, certificates, strict=True):
+            piv.put_certificate(slot, certificate.public_bytes(der))
+        authentication, signature, confidentiality = certificates
         step = "put_chuid"
         piv.put_data(OBJECT_CHUID, chuid(guid or card_id, authentication.not_valid_after_utc))
         step = "set_pin"
@@ -270,7 +287,7 @@ def write_card(piv: PivSession, serial: str, blank_key: BlankKey, issue: Issue,
         raise PersonalisationError(step, str(error)) from error
     timings.card_talk = (time.perf_counter() - started) - timings.key_generation \
         - timings.issuance
-    return Written(serial, authentication, signature, timings)
+    return Written(serial, authentication, signature, timings, confidentiality)
 
 
 def set_pin_and_puk(piv: PivSession, pin: str, puk: str, default_pin: str,

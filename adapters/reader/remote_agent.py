@@ -16,7 +16,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from adapters.reader.apdu import ApduConnection, Transport
-from adapters.reader.personalise import PersonalisationError, identify, seal_card, write_card
+from adapters.reader.personalise import (
+    DEFAULT_CARD_KEY_TYPE,
+    PersonalisationError,
+    identify,
+    seal_card,
+    write_card,
+)
 from adapters.reader.piv import KeyAlgorithm, PivSession, pad_pin
 
 
@@ -72,19 +78,20 @@ def run_job(client: httpx.Client, job_id: UUID, token: str, transport: Transport
             raise PersonalisationError("wrong_card", f"this is card {found}; the job is for "
                                        f"card {serial}", "wrong_card")
 
-        def issue(auth_public: Any, sign_public: Any) \
-                -> tuple[x509.Certificate, x509.Certificate]:
+        def issue(*publics: Any) -> list[x509.Certificate]:
             pem = serialization.Encoding.PEM
             spki = serialization.PublicFormat.SubjectPublicKeyInfo
+            slots = ("9A", "9C", "9D")
             answer = _check(client.post(f"{base}/public-keys", headers=headers, json={
-                "9A": auth_public.public_bytes(pem, spki).decode(),
-                "9C": sign_public.public_bytes(pem, spki).decode()}))
-            return (x509.load_pem_x509_certificate(answer["9A"].encode()),
-                    x509.load_pem_x509_certificate(answer["9C"].encode()))
+                slot: key.public_bytes(pem, spki).decode()
+                for slot, key in zip(slots, publics, strict=True)}))
+            return [x509.load_pem_x509_certificate(answer[slot].encode())
+                    for slot in slots if slot in answer]
 
         write_card(piv, serial, bytes.fromhex(keys["blank"]), issue, UUID(job["card_id"]),
                    pin, puk, guid=identity.supplier_guid, fresh=identity.fresh,
-                   key_algorithm=KeyAlgorithm[keys.get("algorithm", "AES128")])
+                   key_algorithm=KeyAlgorithm[keys.get("algorithm", "AES128")],
+                   card_key_type=job.get("card_key_type", DEFAULT_CARD_KEY_TYPE))
     except PersonalisationError as error:
         report_failure(error)
         raise

@@ -125,12 +125,13 @@ def test_an_employee_creates_their_card_and_a_revocation_reaches_the_crl(worksta
         serialization.Encoding.PEM))
     crl_pem = tmp_path / "cards.crl.pem"
     crl_pem.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
-    ca_pem = str(data / "ca" / "card-ca.pem")
-    verified = subprocess.run(["openssl", "verify", "-CAfile", ca_pem, str(certificate)],
+    trust = ["-CAfile", str(data / "ca" / "root-ca.pem"),
+             "-untrusted", str(data / "ca" / "card-ca.pem")]
+    verified = subprocess.run(["openssl", "verify", *trust, str(certificate)],
                               capture_output=True, text=True, check=False)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     revoked = subprocess.run(["openssl", "verify", "-crl_check", "-CRLfile", str(crl_pem),
-                              "-CAfile", ca_pem, str(certificate)],
+                              *trust, str(certificate)],
                              capture_output=True, text=True, check=False)
     assert revoked.returncode != 0 and "certificate revoked" in revoked.stdout + revoked.stderr
 

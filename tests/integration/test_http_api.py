@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from urllib.parse import quote
+from uuid import UUID
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -247,6 +248,44 @@ class TestRemotePersonalisation:
         job = api.get(f"/v1/personalisation-jobs/{started['job_id']}",
                       headers={"Authorization": f"Bearer {started['job_token']}"}).json()
         assert job["status"] == "activated" and "management_keys" not in job
+        assert job["card_key_type"] == "rsa2048"
+        assert sorted(card.state.keys) == ["9A", "9C", "9D"]  # as the UZI pass's three
+        stored = api.app.state.lifecycle.get_card(UUID(started["card_id"])).certificates
+        assert [c["slot"] for c in stored] == ["9A", "9C", "9D"]
+
+    def test_an_older_agent_posts_two_keys_and_its_card_gets_two_certificates(
+            self, api, people, tmp_path):
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.prepare(api, people, tmp_path)
+        started = api.post("/v1/cards", json={"card_serial": "ZID000000777"},
+                           headers=people["employee"]).json()
+        bearer = {"Authorization": f"Bearer {started['job_token']}"}
+
+        def pem(key) -> str:
+            return key.public_key().public_bytes(
+                serialization.Encoding.PEM,
+                serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+        two = {"9A": pem(ec.generate_private_key(ec.SECP256R1())),
+               "9C": pem(ec.generate_private_key(ec.SECP256R1()))}
+        not_a_key = api.post(f"/v1/personalisation-jobs/{started['job_id']}/public-keys",
+                             json={**two, "9D": "-----BEGIN PUBLIC KEY-----\nAAAA\n"
+                                                "-----END PUBLIC KEY-----\n"}, headers=bearer)
+        assert (not_a_key.status_code, not_a_key.json()["code"]) == (422,
+                                                                     "invalid_public_key")
+        answer = api.post(f"/v1/personalisation-jobs/{started['job_id']}/public-keys",
+                          json=two, headers=bearer)  # nothing was issued for the refusal
+        assert answer.status_code == 200, answer.text
+        assert set(answer.json()) == {"9A", "9C"}
+        certificates = [x509.load_pem_x509_certificate(answer.json()[s].encode())
+                        for s in ("9A", "9C")]
+        assert all(isinstance(c.public_key(), ec.EllipticCurvePublicKey)
+                   for c in certificates)  # the key type the card made
+        stored = api.app.state.lifecycle.get_card(UUID(started["card_id"])).certificates
+        assert [c["slot"] for c in stored] == ["9A", "9C"]
 
     def test_a_failed_remote_attempt_is_recorded_and_the_card_can_be_tried_again(
             self, api, people, tmp_path):

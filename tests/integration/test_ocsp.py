@@ -39,8 +39,10 @@ def world(tmp_path, monkeypatch):
     app.ship_order(app.place_order(URA, 1, "k", passes["administrator"]), ["ZID000000501"],
                    Actor.system("fulfilment"))
     card_id, certificate = personalised(app, workshop, "ZID000000501", passes["holder"])
-    files = {"ca": tmp_path / "ca.pem", "card": tmp_path / "card.pem"}
+    files = {"ca": tmp_path / "ca.pem", "card": tmp_path / "card.pem",
+             "root": tmp_path / "root.pem"}
     files["ca"].write_bytes(workshop.certificate.public_bytes(PEM))
+    files["root"].write_bytes(workshop.authority.root.public_bytes(PEM))  # what RPs trust
     files["card"].write_bytes(certificate.public_bytes(PEM))
     return api, app, card_id, passes, files, tmp_path
 
@@ -74,7 +76,7 @@ def ask(client, files, tmp_path, cert: str = "card", issuer: str = "ca",
             assert sent and echoed == sent
     # -no_nonce: openssl's own new request here has no nonce to compare with
     checked = openssl("-respin", str(response), "-issuer", str(files[issuer]), "-cert",
-                      str(files[cert]), "-CAfile", str(files["ca"]), "-resp_text", "-no_nonce")
+                      str(files[cert]), "-CAfile", str(files["root"]), "-resp_text", "-no_nonce")
     return checked.stdout + checked.stderr
 
 
@@ -138,7 +140,7 @@ def test_get_and_openssl_asking_by_url(world):
     assert by_get.status_code == 200
     (tmp_path / "get.der").write_bytes(by_get.content)
     shown = openssl("-respin", str(tmp_path / "get.der"), "-issuer", str(files["ca"]),
-                    "-cert", str(files["card"]), "-CAfile", str(files["ca"]))
+                    "-cert", str(files["card"]), "-CAfile", str(files["root"]))
     assert f"{files['card']}: good" in shown.stdout
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port,
@@ -151,7 +153,7 @@ def test_get_and_openssl_asking_by_url(world):
             assert time.monotonic() < deadline
             time.sleep(0.05)
         asked = openssl("-issuer", str(files["ca"]), "-cert", str(files["card"]), "-url",
-                        f"http://127.0.0.1:{port}/ocsp", "-CAfile", str(files["ca"]))
+                        f"http://127.0.0.1:{port}/ocsp", "-CAfile", str(files["root"]))
         assert asked.returncode == 0, asked.stderr
         assert f"{files['card']}: good" in asked.stdout
         assert "Response verify OK" in asked.stdout + asked.stderr

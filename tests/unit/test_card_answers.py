@@ -53,7 +53,7 @@ def test_each_refusal_of_the_blank_key_has_its_own_code(sw, code, words):
     piv = PivSession(ApduConnection(card))
     assert read_serial(piv) == "ZID000000777"
     with pytest.raises(PersonalisationError) as refused:
-        write_card(piv, "ZID000000777", bytes(16), lambda a, s: (None, None), uuid.uuid4(),
+        write_card(piv, "ZID000000777", bytes(16), lambda a, s, c: [None, None, None], uuid.uuid4(),
                    "482915", "73920184")
     assert (refused.value.step, refused.value.code) == ("check_blank", code)
     assert words in refused.value.detail

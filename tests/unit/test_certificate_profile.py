@@ -9,117 +9,110 @@ import subprocess
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import (
-    AuthorityInformationAccessOID,
-    ExtendedKeyUsageOID,
-    NameOID,
-    ObjectIdentifier,
-)
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 
-from adapters.pki.ca import CardCA
+from adapters.pki.ca import DEFAULT_CA_OID, CardCA
 from adapters.pki.certificates import Holder, Publication
+from adapters.pki.hierarchy import UziTestHierarchy
 from adapters.pki.uzi import identity_of
+from tests.uzi_profile import SUBJECT_Z, check_uzi_profile
 
 NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 PUBLICATION = Publication.at("https://zorgid.example", "https://zorgid.example/cps",
                              "ZORG-ID Smartcard; zie de CPS")
-MS_UPN = ObjectIdentifier("1.3.6.1.4.1.311.20.2.3")
-UZI = ObjectIdentifier("2.5.5.5")
-DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.4.1.311.10.3.12")
+RSA_KEYS = [rsa.generate_private_key(65537, 2048) for _ in range(3)]
 
 
 @pytest.fixture(scope="module")
 def issued(tmp_path_factory):
     directory = tmp_path_factory.mktemp("ca")
     created = CardCA.create(directory, b"a long enough passphrase", NOW - dt.timedelta(days=1))
-    ca = CardCA(created.signer, created.certificate, publication=PUBLICATION)
+    ca = CardCA(created.signer, created.certificate, publication=PUBLICATION,
+                chain=created.chain)
     holder = Holder("900020001", "N", "90000382", "00.000", "00000000", "Bea", "Assistent",
                     "Huisartsenpraktijk Noord")
-    authentication, signature = ca.issue(
-        holder, ec.generate_private_key(ec.SECP256R1()).public_key(),
-        ec.generate_private_key(ec.SECP256R1()).public_key(), NOW, NOW.replace(year=2029))
-    return ca, authentication, signature
+    certificates = ca.issue(holder, *(k.public_key() for k in RSA_KEYS[:2]), NOW,
+                            NOW.replace(year=2029), RSA_KEYS[2].public_key())
+    return ca, dict(zip(("authentication", "signature", "confidentiality"), certificates,
+                        strict=True))
 
 
-def test_the_subject_in_the_uzi_order_and_string_types(issued):
-    _, authentication, signature = issued
-    for certificate in (authentication, signature):
-        attributes = list(certificate.subject)
-        assert [a.oid for a in attributes] == [
-            NameOID.COUNTRY_NAME, NameOID.ORGANIZATION_NAME, NameOID.SURNAME,
-            NameOID.GIVEN_NAME, NameOID.SERIAL_NUMBER, NameOID.COMMON_NAME]
-        types = [a._type.name for a in attributes]
-        assert types == ["PrintableString", "UTF8String", "UTF8String", "UTF8String",
-                         "PrintableString", "UTF8String"]
-        assert certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)[0].value \
-            == "900020001"
+def test_every_field_of_the_uzi_profile_table(issued):
+    ca, certificates = issued
+    check_uzi_profile(certificates, ca.certificate, ca.root, ca.policies,
+                      "https://zorgid.example", "https://zorgid.example/cps",
+                      "ZORG-ID Smartcard; zie de CPS")
+    assert certificates["authentication"].subject.get_attributes_for_oid(
+        NameOID.SERIAL_NUMBER)[0].value == "900020001"
+    assert identity_of(certificates["authentication"]).uzi_number == "900020001"
+    assert ca.policies == tuple(f"{DEFAULT_CA_OID}.{n}" for n in (1, 2, 3))
 
 
-def test_the_alternative_names_in_the_uzi_order(issued):
-    _, authentication, signature = issued
-    names = authentication.extensions.get_extension_for_class(
-        x509.SubjectAlternativeName).value
-    assert [n.type_id for n in names] == [MS_UPN, UZI]  # UPN first, then 2.5.5.5
-    only = signature.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    assert [n.type_id for n in only] == [UZI]
-    assert identity_of(authentication).uzi_number == "900020001"  # still read as UZI
+def test_the_profile_check_fails_on_a_certificate_of_the_old_shape(issued):
+    """The table check can fail: a signature certificate without its EKU, as before."""
+    ca, certificates = issued
+    broken = dict(certificates)
+    builder = x509.CertificateBuilder().subject_name(certificates["signature"].subject)\
+        .issuer_name(ca.certificate.subject).public_key(RSA_KEYS[1].public_key())\
+        .serial_number(1).not_valid_before(NOW).not_valid_after(NOW.replace(year=2029))
+    for extension in certificates["signature"].extensions:
+        if not isinstance(extension.value, x509.ExtendedKeyUsage):
+            builder = builder.add_extension(extension.value, extension.critical)
+    broken["signature"] = ca.sign(builder)
+    with pytest.raises(AssertionError, match="signature: EKU"):
+        check_uzi_profile(broken, ca.certificate, ca.root, ca.policies,
+                          "https://zorgid.example", "https://zorgid.example/cps",
+                          "ZORG-ID Smartcard; zie de CPS")
 
 
-def test_key_usage_critical_and_the_extended_key_usages_per_certificate(issued):
-    _, authentication, signature = issued
-    usage = authentication.extensions.get_extension_for_class(x509.KeyUsage)
-    assert usage.critical and usage.value.digital_signature
-    assert not usage.value.content_commitment
-    signing = signature.extensions.get_extension_for_class(x509.KeyUsage)
-    assert signing.critical and signing.value.content_commitment
-    assert list(authentication.extensions.get_extension_for_class(
-        x509.ExtendedKeyUsage).value) == [ExtendedKeyUsageOID.CLIENT_AUTH,
-                                          ExtendedKeyUsageOID.EMAIL_PROTECTION,
-                                          DOCUMENT_SIGNING]
-    assert list(signature.extensions.get_extension_for_class(
-        x509.ExtendedKeyUsage).value) == [ExtendedKeyUsageOID.EMAIL_PROTECTION,
-                                          DOCUMENT_SIGNING]
+def test_a_zorgverlenerpas_carries_the_profession_as_title_after_o():
+    pki = UziTestHierarchy()
+    doctor = Holder("900016528", "Z", "90000382", "01.015", "01234567", "Huib", "Arts",
+                    "Huisartsenpraktijk Noord", title="Huisarts")
+    issued_pass = pki.issue_pass(doctor, NOW, NOW.replace(year=2029))
+    assert [(a.oid, a._type.name) for a in issued_pass.certificate.subject] == SUBJECT_Z
+    assert issued_pass.certificate.subject.get_attributes_for_oid(NameOID.TITLE)[0].value \
+        == "Huisarts"
 
 
-def test_policy_with_cps_and_notice_and_where_revocation_is_found(issued):
-    ca, authentication, signature = issued
-    for certificate in (authentication, signature):
-        [policy] = certificate.extensions.get_extension_for_class(x509.CertificatePolicies).value
-        qualifiers = policy.policy_qualifiers or []
-        assert "https://zorgid.example/cps" in qualifiers
-        notices = [q for q in qualifiers if isinstance(q, x509.UserNotice)]
-        assert notices and notices[0].explicit_text == "ZORG-ID Smartcard; zie de CPS"
-        [point] = certificate.extensions.get_extension_for_class(
-            x509.CRLDistributionPoints).value
-        assert [n.value for n in point.full_name] == ["https://zorgid.example/v1/crl"]
-        access = {a.access_method: a.access_location.value for a in
-                  certificate.extensions.get_extension_for_class(
-                      x509.AuthorityInformationAccess).value}
-        assert access == {AuthorityInformationAccessOID.OCSP: "https://zorgid.example/ocsp",
-                          AuthorityInformationAccessOID.CA_ISSUERS:
-                              "https://zorgid.example/v1/ca-certificate"}
-        constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints)
-        assert constraints.critical and not constraints.value.ca
-        certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
-        key_id = certificate.extensions.get_extension_for_class(
-            x509.AuthorityKeyIdentifier).value.key_identifier
-        assert key_id == x509.SubjectKeyIdentifier.from_public_key(
-            ca.certificate.public_key()).digest
+def test_an_ec_card_keeps_its_key_type_and_agrees_keys_instead_of_enciphering(issued):
+    ca, _ = issued
+    holder = Holder("900020001", "N", "90000382", "00.000", "00000000", "Bea", "Assistent",
+                    "Praktijk")
+    keys = [ec.generate_private_key(ec.SECP256R1()).public_key() for _ in range(3)]
+    authentication, _, confidentiality = ca.issue(holder, keys[0], keys[1], NOW,
+                                                  NOW.replace(year=2029), keys[2])
+    assert isinstance(authentication.public_key(), ec.EllipticCurvePublicKey)
+    usage = confidentiality.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.key_agreement and not usage.key_encipherment
+    assert authentication.signature_algorithm_oid.dotted_string == "1.2.840.113549.1.1.11"
 
 
-def test_openssl_strict_verification_for_client_auth_with_the_crl(issued, tmp_path):
-    ca, authentication, _ = issued
-    (tmp_path / "ca.pem").write_bytes(ca.certificate.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "card.pem").write_bytes(authentication.public_bytes(serialization.Encoding.PEM))
-    crl = ca.crl([], NOW)
-    (tmp_path / "crl.pem").write_bytes(crl.public_bytes(serialization.Encoding.PEM))
-    checked = subprocess.run(
-        ["openssl", "verify", "-x509_strict", "-purpose", "sslclient", "-crl_check",
-         "-attime", str(int((NOW + dt.timedelta(hours=1)).timestamp())), "-CAfile",
-         str(tmp_path / "ca.pem"), "-CRLfile", str(tmp_path / "crl.pem"),
-         str(tmp_path / "card.pem")], capture_output=True, text=True, timeout=30)
+@pytest.mark.parametrize(("purpose", "openssl_purpose"), [
+    ("authentication", "sslclient"), ("signature", "smimesign"),
+    ("confidentiality", "smimeencrypt")])
+def test_openssl_strict_verification_per_purpose_with_the_crl(issued, tmp_path, purpose,
+                                                              openssl_purpose):
+    ca, certificates = issued
+    pem = serialization.Encoding.PEM
+    (tmp_path / "root.pem").write_bytes(ca.root.public_bytes(pem))
+    (tmp_path / "ca.pem").write_bytes(ca.certificate.public_bytes(pem))
+    (tmp_path / "card.pem").write_bytes(certificates[purpose].public_bytes(pem))
+    (tmp_path / "crl.pem").write_bytes(ca.crl([], NOW).public_bytes(pem))
+
+    def verify(chosen: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["openssl", "verify", "-x509_strict", "-purpose", chosen, "-crl_check",
+             "-attime", str(int((NOW + dt.timedelta(hours=1)).timestamp())), "-CAfile",
+             str(tmp_path / "root.pem"), "-untrusted", str(tmp_path / "ca.pem"),
+             "-CRLfile", str(tmp_path / "crl.pem"), str(tmp_path / "card.pem")],
+            capture_output=True, text=True, timeout=30)
+
+    checked = verify(openssl_purpose)
     assert checked.returncode == 0 and ": OK" in checked.stdout, checked.stdout + checked.stderr
+    if purpose != "authentication":  # a signature or encryption certificate logs no one in
+        assert verify("sslclient").returncode != 0
 
 
 def test_the_servers_public_url_setting_reaches_the_cards_certificates(tmp_path):
@@ -131,7 +124,7 @@ def test_the_servers_public_url_setting_reaches_the_cards_certificates(tmp_path)
     assert create_card_ca(settings, NOW - dt.timedelta(days=1))
     holder = Holder("900020001", "N", "90000382", "00.000", "00000000", "Bea", "Assistent",
                     "Praktijk")
-    authentication, _ = card_authority(settings).issue(
+    authentication, *_ = card_authority(settings).issue(
         holder, ec.generate_private_key(ec.SECP256R1()).public_key(),
         ec.generate_private_key(ec.SECP256R1()).public_key(), NOW, NOW.replace(year=2029))
     [point] = authentication.extensions.get_extension_for_class(

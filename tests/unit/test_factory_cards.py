@@ -147,7 +147,7 @@ def test_without_the_hint_a_factory_card_is_still_found_out_by_what_it_answers(t
     holder = Holder("900020001", "N", URA_A, "00.000", "00000000", "Bea", "Assistent", "P")
     end = T0.replace(year=T0.year + 3)
     write_card(piv, "ZID000000960", management_key(SECRET, "ZID000000960", False),
-               lambda a, s: ca_issue.issue(holder, a, s, T0, end), uuid.uuid4(), PIN, PUK)
+               lambda a, s, c: ca_issue.issue(holder, a, s, T0, end, c), uuid.uuid4(), PIN, PUK)
     assert not card.state.management_key_is_default and card.state.keys
 
 

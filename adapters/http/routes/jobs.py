@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import ConfigDict, Field
 
@@ -30,9 +31,13 @@ AGENT = READER_AGENT
 
 
 class PublicKeys(RequestBody):
+    """The public keys the card generated, PEM. 9D (confidentiality) is optional: an agent
+    from before it existed sends 9A and 9C, and its card gets two certificates."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    authentication: str = Field(alias="9A")
-    signature: str = Field(alias="9C")
+    authentication: str = Field(alias="9A", max_length=4096)
+    signature: str = Field(alias="9C", max_length=4096)
+    confidentiality: str | None = Field(default=None, alias="9D", max_length=4096)
 
 
 class Result(RequestBody):
@@ -66,7 +71,8 @@ def get_job(job_id: UUID, request: Request, db: ViewsDb,
             authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     found = _job(job_id, request, db, authorization)
     card = lifecycle(request).get_card(UUID(found["card_id"]))
-    answer = {**found, "serial": card.serial}
+    answer = {**found, "serial": card.serial,
+              "card_key_type": request.app.state.settings.card_key_type}
     if card.chip_id is not None:
         answer["chip_id"] = card.chip_id
     if found["status"] in ("started", "certificates_issued"):
@@ -78,21 +84,29 @@ def get_job(job_id: UUID, request: Request, db: ViewsDb,
     return answer
 
 
-@router.post("/{job_id}/public-keys", response_model=IssuedCertificates)
+@router.post("/{job_id}/public-keys", response_model=IssuedCertificates,
+             response_model_exclude_none=True)
 def public_keys(job_id: UUID, body: PublicKeys, request: Request, db: ViewsDb,
                 authorization: Annotated[str | None, Header()] = None) -> dict[str, str]:
     found = _job(job_id, request, db, authorization)
     workshop = _workshop(request)
+    pems = (body.authentication, body.signature, body.confidentiality)
     try:
-        keys = [serialization.load_pem_public_key(pem.encode())
-                for pem in (body.authentication, body.signature)]
-    except ValueError:
+        keys = [serialization.load_pem_public_key(pem.encode()) if pem is not None else None
+                for pem in pems]
+    except (ValueError, TypeError):
         raise InvalidValue("invalid_public_key", "the public keys must be PEM") from None
+    if not all(isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey) for key in keys
+               if key is not None):
+        raise InvalidValue("invalid_public_key", "the public keys must be RSA or EC keys")
     issued = workshop.personalisation(lifecycle(request)).certify(
-        UUID(found["card_id"]), job_id, keys[0], keys[1])
+        UUID(found["card_id"]), job_id, *keys)
     pem = serialization.Encoding.PEM
-    return {"9A": issued.authentication.public_bytes(pem).decode(),
-            "9C": issued.signature.public_bytes(pem).decode()}
+    answer = {"9A": issued.authentication.public_bytes(pem).decode(),
+              "9C": issued.signature.public_bytes(pem).decode()}
+    if issued.confidentiality is not None:
+        answer["9D"] = issued.confidentiality.public_bytes(pem).decode()
+    return answer
 
 
 @router.post("/{job_id}/result", status_code=204)
