@@ -114,7 +114,7 @@ class Settings:
             card_ca_oid=env.get("ZORGID_CARD_CA_OID") or DEFAULT_CARD_CA_OID,
             card_key_type=key_type,
             policy_oids=(policies[0], policies[1], policies[2]) if policies else None,
-            pkcs11_pin=env.get("ZORGID_PKCS11_PIN") or None,
+            pkcs11_pin=_secret(env, "ZORGID_PKCS11_PIN", "pkcs11-pin"),
             piv_master_key_file=_path(env.get("ZORGID_PIV_MASTER_KEY_FILE")),
             uzi_trust_file=_path(env.get("ZORGID_UZI_TRUST")),
             uzi_crl_files=tuple(Path(p) for p in _items(env.get("ZORGID_UZI_CRLS"))),
@@ -199,12 +199,17 @@ def _path(value: str | None) -> Path | None:
 def _ca_passphrase(env: Mapping[str, str]) -> str | None:
     """``ZORGID_CA_PASSPHRASE``, else the systemd credential ``ca-passphrase`` (a unit's
     ``LoadCredential=``), which keeps the passphrase out of the environment."""
-    value = env.get("ZORGID_CA_PASSPHRASE")
+    return _secret(env, "ZORGID_CA_PASSPHRASE", "ca-passphrase")
+
+
+def _secret(env: Mapping[str, str], variable: str, credential: str) -> str | None:
+    """A secret from its variable, else from the systemd credential of that name."""
+    value = env.get(variable)
     if value:
         return value
     credentials = env.get("CREDENTIALS_DIRECTORY")
-    if credentials and (Path(credentials) / "ca-passphrase").is_file():
-        return (Path(credentials) / "ca-passphrase").read_text().rstrip("\n") or None
+    if credentials and (Path(credentials) / credential).is_file():
+        return (Path(credentials) / credential).read_text().rstrip("\n") or None
     return None
 
 

@@ -72,6 +72,13 @@ def test_the_ca_passphrase_comes_from_a_systemd_credential(tmp_path, monkeypatch
     (tmp_path / "ca-passphrase").write_text("from the credential\n")
     settings = Settings.from_env(tmp_path, {"CREDENTIALS_DIRECTORY": str(tmp_path)})
     assert ca_passphrase(settings) == b"from the credential"
+    (tmp_path / "pkcs11-pin").write_text("24681357\n")
+    settings = Settings.from_env(tmp_path, {"CREDENTIALS_DIRECTORY": str(tmp_path)})
+    assert settings.pkcs11_pin == "24681357"
+    assert "24681357" not in repr(settings)  # a secret: never in a log line
+    given = Settings.from_env(tmp_path, {"CREDENTIALS_DIRECTORY": str(tmp_path),
+                                         "ZORGID_PKCS11_PIN": "11112222"})
+    assert given.pkcs11_pin == "11112222"
 
 
 def test_every_setting_in_the_readme_is_read_by_settings_and_nothing_else_reads_the_environment():
