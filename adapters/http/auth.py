@@ -94,7 +94,7 @@ class AuthSettings:
 
 
 def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,
-                 revoked_card_certificate: Callable[[str], bool]) -> Principal:
+                 revoked_card_certificate: Callable[[str], str | None]) -> Principal:
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         role = tokens.role_of(authorization[7:].strip())
@@ -122,7 +122,10 @@ def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,
         raise Unauthenticated(f"certificate_{verdict.reason}",
                               f"your certificate is not accepted: {verdict.detail}")
     via_card = verdict.by_card_ca  # from the verified issuer, not the OID it claims
-    if via_card and revoked_card_certificate(verdict.identity.serial_number):
+    refusal = revoked_card_certificate(verdict.identity.serial_number) if via_card else None
+    if refusal == "card_certificate_unknown":
+        raise Unauthenticated(refusal, "our card CA has no record of this certificate")
+    if refusal is not None:
         raise Unauthenticated("card_revoked", "this ZORG-ID card is revoked or suspended")
     return Principal("person", uzi_pass=verdict.identity.to_pass(zorgid_card=via_card),
                      via_card=via_card,

@@ -15,6 +15,7 @@ from adapters.http.auth import Principal, authenticate
 from adapters.http.dev_login import dev_identity
 from domain.application import CardLifecycle
 from domain.errors import NotAllowed
+from projections import certificates
 
 # The dependencies below are coroutines on purpose: FastAPI runs a plain function
 # dependency in the thread pool, one hand-over per dependency per request, which cost
@@ -34,11 +35,14 @@ def principal(request: Request) -> Principal:
     """Who is calling, from the request alone (also used by the portal's pages)."""
     state = request.app.state
 
-    def revoked(serial: str) -> bool:
-        with state.views.current() as db:  # a card revoked a moment ago logs in no more
-            row = db.conn.execute("SELECT status FROM card_certificates WHERE serial_number = ?",
-                                  (serial,)).fetchone()
-        return row is not None and row[0] != "active"
+    def revoked(serial: str) -> str | None:
+        """Why this ZORG-ID card certificate may not log in, from the row OCSP and the CRL
+        answer from (a card revoked a moment ago logs in no more); None when it may."""
+        with state.views.current() as db:
+            row = certificates.certificate_status(db, serial)
+        if row is None:
+            return "card_certificate_unknown"
+        return None if row["status"] == "active" else "card_revoked"
 
     if state.dev:
         identity = dev_identity(request)

@@ -36,7 +36,8 @@ LOGIN = ["no_credential", "untrusted_proxy", "malformed_certificate", "certifica
          "certificate_not_yet_valid", "certificate_revoked", "certificate_revocation_unknown",
          "certificate_untrusted_chain", "certificate_ca_oid_mismatch",
          "certificate_card_type_not_accepted", "certificate_no_trust_anchors",
-         "certificate_not_an_authentication_certificate", "card_revoked", "invalid_token"]
+         "certificate_not_an_authentication_certificate", "card_revoked",
+         "card_certificate_unknown", "invalid_token"]
 CALLERS: dict[str, tuple[list[dict[str, list[str]]], dict[int, list[str]]]] = {
     "person": ([{"clientCertificate": []}], {401: LOGIN, 403: ["person_required"]}),
     "anyone": ([{"clientCertificate": []}, {"serviceToken": []}], {401: LOGIN}),

@@ -203,3 +203,10 @@ def test_an_old_data_directory_keeps_its_ca_and_both_card_profiles_log_in(tmp_pa
         app.revoke_card(started.card_id, "loss_or_theft", holder)
         refused = client.get("/v1/me", headers={"X-SSL-Client-Cert": header})
         assert refused.status_code == 401 and refused.json()["code"] == "card_revoked"
+    # signed by the card CA but never recorded (OCSP: unknown): no login either
+    stray, _ = workshop.authority.issue(HOLDER, ec.generate_private_key(ec.SECP256R1())
+                                        .public_key(), ec.generate_private_key(ec.SECP256R1())
+                                        .public_key(), NOW, NOW + dt.timedelta(days=30))
+    header = quote(b"".join(c.public_bytes(PEM) for c in (stray, old.certificate)).decode())
+    unknown = client.get("/v1/me", headers={"X-SSL-Client-Cert": header})
+    assert (unknown.status_code, unknown.json()["code"]) == (401, "card_certificate_unknown")

@@ -180,6 +180,9 @@ ERRORS_NL = {
     "not_holder_or_manager": "Alleen de houder of een beheerder van een gekoppelde praktijk "
                              "mag dit.",
     "card_revoked": "Deze kaart is ingetrokken.",
+    "card_certificate_unknown": "Deze kaart is niet door ZORG-ID uitgegeven of niet "
+                                "afgemaakt. Maak een nieuwe kaart of neem contact op met "
+                                "uw beheerder.",
     "card_expired": "Deze kaart is verlopen.",
     "card_suspended": "Deze kaart is al geschorst.",
     "card_not_suspended": "Deze kaart is niet geschorst.",
