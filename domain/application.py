@@ -388,6 +388,13 @@ class CardLifecycle(Application[UUID]):
         self.save(card, superseded, person)
 
     @command
+    def claim_personalisation_job(self, card_id: UUID, job_id: UUID, workstation: str,
+                                  by: Actor) -> None:
+        """A workstation helper takes a card creation's job with its pairing code."""
+        card = self.get_card(card_id)
+        card.claim_job(job_id, workstation, by, self.clock.now())
+        self.save(card)
+
     def record_personalisation_failure(
         self, card_id: UUID, job_id: UUID, step: str, detail: str, by: Actor
     ) -> None:

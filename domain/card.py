@@ -27,6 +27,8 @@ CARD_VALIDITY_YEARS = 3  # R4
 # abandoned (reader agent crashed, workstation switched off): the blank card may
 # be started again, and the abandoned attempt is recorded as a failure.
 PERSONALISATION_TIMEOUT = timedelta(minutes=30)
+# how long the pairing code of a card creation can be typed into a workstation helper
+PAIRING_TIMEOUT = timedelta(minutes=15)
 
 
 class CardStatus(StrEnum):
@@ -182,6 +184,18 @@ class Card(Aggregate):
             card.job_id = self.job_id
             card.creation_started_at = self.timestamp
             card.certificates = []
+            card.job_claimed = False
+
+    class JobClaimed(Event):
+        """A workstation helper took the running personalisation job with its pairing
+        code: from now on that helper is the job's only agent (no other can claim it)."""
+
+        TOPIC = "zorgid:Card.JobClaimed"
+        job_id: UUID
+        workstation: str  # what the helper calls itself, for the holder and the auditor
+
+        def apply(self, card: Card) -> None:
+            card.job_claimed = True
 
     class CertificatesIssued(Event):
         TOPIC = "zorgid:Card.CertificatesIssued"
@@ -319,6 +333,7 @@ class Card(Aggregate):
         self.holder: dict[str, str] | None = None
         self.job_id: UUID | None = None
         self.creation_started_at: datetime | None = None
+        self.job_claimed = False
         self.certificates: list[dict[str, Any]] = []
         self.not_before: datetime | None = None
         self.not_after: datetime | None = None
@@ -443,6 +458,23 @@ class Card(Aggregate):
             actor=actor.to_dict(),
             timestamp=now,
         )
+
+    def claim_job(self, job_id: UUID, workstation: str, actor: Actor, now: datetime) -> None:
+        """A workstation helper takes the job (its pairing code typed in): once, while
+        the job is new, before it has certificates."""
+        self.check_personalising(job_id)
+        if self.job_claimed:
+            raise RuleViolation("job_already_claimed", "another workstation already took "
+                                "this card creation; start a new one in the portal")
+        assert self.creation_started_at is not None
+        if self.certificates or now - self.creation_started_at > PAIRING_TIMEOUT:
+            raise RuleViolation("pairing_expired", "this pairing code is no longer valid; "
+                                "start the card creation again in the portal")
+        label = " ".join(workstation.split())[:64]
+        if not label:
+            raise InvalidValue("invalid_workstation", "a workstation names itself")
+        self.trigger_event(self.JobClaimed, job_id=job_id, workstation=label,
+                           actor=actor.to_dict(), timestamp=now)
 
     def abandon_personalisation(self, actor: Actor, now: datetime) -> None:
         """The running personalisation reported nothing in time (agent crashed,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -15,9 +16,18 @@ from adapters.bootstrap.card_ca import blank_card_key, card_authority
 from adapters.bootstrap.logins import load_certificates, uzi_pass_validator
 from adapters.bootstrap.store import open_lifecycle, read_master_secret
 from adapters.reader.agent import Personalised, personalise
+from adapters.reader.apdu import ApduConnection
 from adapters.reader.pcsc import PcscTransport, ReaderError
 from adapters.reader.personalise import MANAGEMENT_ALGORITHM, PersonalisationError
-from adapters.reader.remote_agent import RemoteError, RemoteResult, run_job
+from adapters.reader.piv import PivSession
+from adapters.reader.remote_agent import (
+    RemoteError,
+    RemoteResult,
+    check_card,
+    open_job,
+    report_failure,
+    write_job,
+)
 from adapters.reader.virtual_card import VirtualPivCard
 from adapters.reader.vpcd import serve_vpcd
 from adapters.settings import Settings
@@ -77,21 +87,53 @@ def personalise_here(settings: Settings, reader: str, certificate_file: Path,
 
 
 def personalise_for_job(api: str, job_id: UUID, token: str, reader: str, timeout: float,
-                        pin: str, puk: str) -> RemoteResult:
-    """`zorgid reader-agent`: the card in `reader` personalised for a job of the API."""
-    transport = _card_in(reader, timeout)
-    try:
-        with httpx.Client(base_url=api, timeout=60) as client:
-            return run_job(client, job_id, token, transport, pin, puk)
-    except RemoteError as error:
-        raise DomainError(error.code, error.message) from None
-    except PersonalisationError as error:
-        raise _failed(error) from None
-    except httpx.HTTPError as error:
-        raise DomainError("api_unreachable", f"the API at {api} did not answer: {error}")\
-            from None
-    finally:
-        transport.close()
+                        ask_pin_and_puk: Callable[[], tuple[str, str]]) -> RemoteResult:
+    """`zorgid reader-agent`: the card in `reader` personalised for a job of the API. The
+    API, the job and the card are checked before PIN and PUK are asked."""
+    with httpx.Client(base_url=api, timeout=60) as client:
+        try:
+            job = open_job(client, job_id, token)
+        except RemoteError as error:
+            raise DomainError(error.code, error.message) from None
+        transport = _card_in(reader, timeout)
+        try:
+            piv = PivSession(ApduConnection(transport))
+            try:
+                identity = check_card(piv, job)
+            except PersonalisationError as error:
+                report_failure(client, job, token, error.step, error.detail)
+                raise
+            pin, puk = ask_pin_and_puk()
+            return write_job(client, job, token, piv, identity, pin, puk)
+        except RemoteError as error:
+            raise DomainError(error.code, error.message) from None
+        except PersonalisationError as error:
+            raise _failed(error) from None
+        finally:
+            transport.close()
+
+
+def serve_workstation(api: str, reader: str, port: int, name: str,
+                      ready: Callable[[str], None]) -> None:
+    """`zorgid workstation`: ZORG-ID Werkplek on 127.0.0.1:`port` until stopped."""
+    import uvicorn
+
+    from adapters.workstation.helper import Helper
+    from adapters.workstation.readers import PcscReaders
+    from adapters.workstation.web import create_helper_app
+
+    helper = Helper(api, PcscReaders(), SystemClock(), name, reader)
+    app = create_helper_app(helper, port)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))
+    original = server.startup
+
+    async def startup(sockets: Any = None) -> None:
+        await original(sockets)
+        ready(f"http://127.0.0.1:{port}/")
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.run()
 
 
 def virtual_card(settings: Settings, state: Path, serial: str | None,

@@ -25,7 +25,7 @@ from adapters.bootstrap import (
 )
 from adapters.cli.options import Stopper, data_dir_option, settings_for
 from domain.clock import SystemClock
-from domain.errors import InvalidValue
+from domain.errors import DomainError, InvalidValue
 from projections.certificates import crl_entries
 from projections.runner import ApplicationSource, Projector
 
@@ -194,6 +194,50 @@ def ca_crl(data_dir: Path, out: Path, follow: bool, poll: float) -> None:
         db.conn.close()
 
 
+def reader_part(name: str) -> Any:
+    """A part of the workstation's reader side; without pyscard (or httpx) one line
+    says what to install, instead of a traceback."""
+    try:
+        import adapters.bootstrap.workstation as workstation
+    except ImportError as error:
+        missing = (error.name or "").split(".")[0]
+        raise DomainError("reader_software_missing", (
+            f"the card reader part is not installed ({missing} is missing); install it with: "
+            "pipx install 'zorgid-cards[workstation]' (on Debian/Ubuntu first: sudo apt "
+            "install pcscd)")) from None
+    return getattr(workstation, name)
+
+
+@click.command("workstation")
+@click.option("--api", envvar="ZORGID_API", required=True, show_envvar=True,
+              help="The ZORG-ID server's address (https://zorgid.example).")
+@click.option("--reader", default="", help="Part of the reader's name (default: any).")
+@click.option("--port", type=click.IntRange(1024, 65535), default=8765, show_default=True)
+@click.option("--name", default=None, help="What this workstation is called in the portal "
+                                           "(default: its host name).")
+@click.option("--browser/--no-browser", default=True, show_default=True,
+              help="Open the helper's page in the web browser.")
+def workstation(api: str, reader: str, port: int, name: str | None, browser: bool) -> None:
+    """ZORG-ID Werkplek: make your card at this computer, with the pairing code the
+    portal shows. Its page is at http://127.0.0.1:PORT/, on this computer only.
+
+    \b
+    Example:
+      zorgid workstation --api https://zorgid.example
+    """
+    import socket
+    import webbrowser
+
+    serve = reader_part("serve_workstation")
+
+    def ready(url: str) -> None:
+        click.echo(f"ZORG-ID Werkplek: {url}  (stoppen: Ctrl+C)")
+        if browser:
+            webbrowser.open(url)
+
+    serve(api, reader, port, (name or socket.gethostname())[:64], ready)
+
+
 def read_secrets(pin_fd: int | None) -> tuple[str, str]:
     """PIN and PUK: from a file descriptor (two lines), or asked at the prompt, hidden."""
     if pin_fd is not None:
@@ -237,7 +281,7 @@ def personalise(data_dir: Path, reader: str, uzi_cert: Path, pin_fd: int | None,
     Example:
       zorgid cards personalise --data-dir ./data --reader OMNIKEY --uzi-cert pass.pem
     """
-    from adapters.bootstrap.workstation import personalise_here
+    personalise_here = reader_part("personalise_here")
 
     result = personalise_here(settings_for(data_dir), reader, uzi_cert, timeout,
                               lambda: read_secrets(pin_fd))
@@ -303,13 +347,13 @@ def reader_agent(api: str, job_id: str, token: str, reader: str, pin_fd: int | N
     """
     from uuid import UUID
 
-    from adapters.bootstrap.workstation import personalise_for_job
+    personalise_for_job = reader_part("personalise_for_job")
 
     try:
         job = UUID(job_id)
     except ValueError:
         raise InvalidValue("invalid_job_id", f"{job_id!r} is not a job id") from None
-    pin, puk = read_secrets(pin_fd)
-    result = personalise_for_job(api, job, token, reader, timeout, pin, puk)
+    result = personalise_for_job(api, job, token, reader, timeout,
+                                 lambda: read_secrets(pin_fd))
     click.echo(f"card {result.serial} is active"
                + ("" if result.sealed else " (warning: not sealed; ask support)"))

@@ -16,7 +16,7 @@ from eventsourcing.persistence import MapperDeserialisationError, PersistenceErr
 
 from adapters.cli.audit import audit
 from adapters.cli.backup import backup, rekey, restore
-from adapters.cli.cards import ca, cards, reader_agent, virtual_card
+from adapters.cli.cards import ca, cards, reader_agent, virtual_card, workstation
 from adapters.cli.demo import demo
 from adapters.cli.kafka import kafka
 from adapters.cli.serve import serve, tokens
@@ -79,6 +79,7 @@ cli.add_command(ca)
 cli.add_command(cards)
 cli.add_command(virtual_card)
 cli.add_command(reader_agent)
+cli.add_command(workstation)
 cli.add_command(serve)
 cli.add_command(backup)
 cli.add_command(restore)

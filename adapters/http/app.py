@@ -83,11 +83,13 @@ def build_app(parts: AppParts, dev: bool = False) -> FastAPI:
     api.add_middleware(BodyGate, credential_headers=("authorization", parts.auth.header,
                                                      "cookie"),
                        # relying parties ask OCSP without a credential of ours
-                       open_paths=frozenset({"/ocsp", *({"/portal/dev-login"} if dev else ())}))
+                       # and the workstation helper brings only the pairing code
+                       open_paths=frozenset({"/ocsp", "/v1/pairings",
+                                             *({"/portal/dev-login"} if dev else ())}))
     api.add_middleware(CountRequests, metrics=metrics)
 
     for router in (practices.router, cards.router, service.router, jobs.router,
-                   portal.router):
+                   jobs.pairings, portal.router):
         api.include_router(router)
     api.openapi = document(api)  # type: ignore[method-assign]  # schemes, codes, texts
     return api

@@ -288,6 +288,16 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         e409=["stale_personalisation_job", "certificates_already_issued",
               "card_not_personalising", *CONFLICT],
         e422=["invalid_public_key", "invalid_field"], e503=["card_ca_unavailable"]),
+    ("post", "/v1/pairings"): op(
+        "The workstation helper takes a card creation with its pairing code",
+        "The portal shows the holder a pairing code for the card creation they started; "
+        "they type it into the workstation helper, which exchanges it here, once, for the "
+        "job and its token (Card.JobClaimed). The code is the only credential: it is "
+        "valid for 15 minutes, while the job has no certificates and no helper took it.",
+        "public", body=True, e404=["pairing_code_unknown", "card_not_found"],
+        e409=["job_already_claimed", "pairing_expired", "card_not_personalising",
+              "stale_personalisation_job", *CONFLICT],
+        e422=["invalid_pairing_code", "invalid_workstation", "invalid_field"]),
     ("post", "/v1/personalisation-jobs/{job_id}/result"): op(
         "The reader agent's outcome",
         "`activated` is the commit point (R5); `failed` records the step, and the blank "

@@ -317,6 +317,9 @@ class Job(Answer):
                                   "agent refuses a card whose chip is another")
     management_keys: ManagementKeys | None = Field(
         default=None, description="only while the job can still write the card")
+    workstation: str | None = Field(
+        default=None, description="the workstation helper that took the job, once one did")
+    claimed_at: AwareDatetime | None = None
 
 
 class IssuedCertificates(Answer):

@@ -231,7 +231,8 @@ def write_card(piv: PivSession, serial: str, blank_key: BlankKey, issue: Issue,
                default_pin: str = "123456", default_puk: str = "12345678",
                guid: uuid.UUID | None = None, fresh: bool = False,
                key_algorithm: KeyAlgorithm | None = None,
-               card_key_type: str = DEFAULT_CARD_KEY_TYPE) -> Written:
+               card_key_type: str = DEFAULT_CARD_KEY_TYPE,
+               progress: Callable[[str], None] | None = None) -> Written:
     """Everything up to the PIN: keys, certificates, CHUID. The card makes three key
     pairs of `card_key_type` (authentication 9A, signature 9C, confidentiality 9D);
     `issue(auth_public, sign_public, confidentiality_public)` asks the card CA for their
@@ -241,8 +242,16 @@ def write_card(piv: PivSession, serial: str, blank_key: BlankKey, issue: Issue,
     CHUID's GUID, unless the supplier wrote one: that stays, it names the chip.
 
     A card is blank while its blank management key opens it; a failed attempt leaves it
-    so, and the same card can be tried again."""
+    so, and the same card can be tried again. `progress(step)` hears each step as it
+    begins (authenticate, generate_key, issue_certificates, put_certificate, put_chuid,
+    set_pin), for a person watching."""
     timings = Timings()
+
+    def starting(name: str) -> str:
+        if progress is not None:
+            progress(name)
+        return name
+
     try:  # refuse a bad choice before the card is touched
         pad_pin(pin)
         pad_pin(puk)
@@ -254,32 +263,33 @@ def write_card(piv: PivSession, serial: str, blank_key: BlankKey, issue: Issue,
                                    f"use one of {', '.join(CARD_KEY_TYPES)}", "unknown_key_type")
     started = time.perf_counter()
     try:
+        starting("authenticate")
         open_blank(piv, blank_key, fresh, key_algorithm)
     except PersonalisationError:
         raise
     except Exception as error:
         raise PersonalisationError("authenticate", str(error)) from error
-    step = "generate_key"
+    step = starting("generate_key")
     try:
         begin = time.perf_counter()
         slots = (Slot.AUTHENTICATION, Slot.SIGNATURE, Slot.KEY_MANAGEMENT)
         publics = [piv.generate_key(slot, algorithm) for slot in slots]
         timings.key_generation = time.perf_counter() - begin
-        step = "issue_certificates"
+        step = starting("issue_certificates")
         begin = time.perf_counter()
         certificates = issue(*publics)
         timings.issuance = time.perf_counter() - begin
         if len(certificates) != len(slots):
             raise PersonalisationError(step, f"the card CA issued {len(certificates)} "
                                        f"certificates for {len(slots)} keys")
-        step = "put_certificate"
+        step = starting("put_certificate")
         der = serialization.Encoding.DER
         for slot, certificate in zip(slots, certificates, strict=True):
             piv.put_certificate(slot, certificate.public_bytes(der))
         authentication, signature, confidentiality = certificates
-        step = "put_chuid"
+        step = starting("put_chuid")
         piv.put_data(OBJECT_CHUID, chuid(guid or card_id, authentication.not_valid_after_utc))
-        step = "set_pin"
+        step = starting("set_pin")
         set_pin_and_puk(piv, pin, puk, default_pin, default_puk)
     except PersonalisationError:
         raise

@@ -115,6 +115,7 @@ def test_a_manager_orders_approves_a_link_resumes_and_downloads_an_invoice(porta
     import time
 
     from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as appears
@@ -141,7 +142,16 @@ def test_a_manager_orders_approves_a_link_resumes_and_downloads_an_invoice(porta
         """Click, and wait until the next page has replaced this one."""
         page = browser.find_element(By.TAG_NAME, "html")
         element.click()
-        wait.until(appears.staleness_of(page))
+        wait.until(lambda _: replaced(page))
+
+    def replaced(page) -> bool:
+        # Chromium may also say the node "does not belong to the document" while the
+        # next page replaces it: gone as well
+        try:
+            page.is_enabled()
+        except WebDriverException:  # StaleElementReference included
+            return True
+        return False
 
     def notice() -> str:
         return wait.until(appears.presence_of_element_located(

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from adapters.bootstrap import CardWorkshop
-from adapters.http.job_tokens import job_token
+from adapters.http.job_tokens import job_token, pairing_code
 from adapters.http.tokens import TokenStore
 from adapters.pki.ca import CardCA
 from adapters.pki.certificates import Holder
@@ -120,6 +120,7 @@ def build_world(identities, directory, variant: str = ""):
     mandate = app.grant_mandate(URA, PEOPLE["colleague"][0], NOW + dt.timedelta(days=60),
                                 passes["care_provider"])
     values = {"ura": URA, "card": str(card), "job": str(job), "mandate": str(mandate),
+              "pairing_code": pairing_code(api.state.job_secret, job),
               "beheerder": PEOPLE["beheerder"][0], "period": PERIOD, "guest_use": "",
               "order": str(app.place_order(URA, 1, "pending", passes["administrator"]))}
     if variant != "other_unregistered":

@@ -4,6 +4,8 @@ any case; timestamps that say how to add their zone."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -86,3 +88,27 @@ def test_serials_in_any_case_and_timestamps_that_say_how_to_add_a_zone(run, tmp_
     naive = run("audit", "history", "ZID000000001", "--data-dir", data, "--at", "2025-06-01")
     one_line(naive, "naive_datetime")
     assert "add Z for UTC or an offset" in naive.output and "2025-06-01T00:00:00Z" in naive.output
+
+
+@pytest.mark.parametrize("command", [
+    ["workstation", "--api", "http://127.0.0.1:9", "--no-browser"],
+    ["reader-agent", "--api", "http://127.0.0.1:9", "--job",
+     "00000000-0000-0000-0000-000000000000", "--token", "x"],
+    ["cards", "personalise", "--uzi-cert", "pass.pem"]])
+def test_without_pyscard_the_reader_commands_say_what_to_install(command, tmp_path):
+    """As on a workstation where only the server part was installed."""
+    import subprocess
+    import sys
+
+    (tmp_path / "pass.pem").write_text("")
+    program = ("import sys; sys.modules['smartcard'] = None; sys.argv = ['zorgid', *sys.argv[1:]]"
+               "; from adapters.cli.main import main; main()")
+    done = subprocess.run([sys.executable, "-c", program, *command], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, check=False,
+                          env={k: v for k, v in __import__("os").environ.items()
+                               if not k.startswith("ZORGID_")}
+                          | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "reader_software_missing" in done.stderr
+    assert "pipx install 'zorgid-cards[workstation]'" in done.stderr

@@ -86,6 +86,8 @@ COMMANDS = {  #                                           hold hcard coll  adm  
     "DELETE /v1/mandates/{mandate}":                        (403, 403, 403, 204, 403, 204, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
     "POST /v1/personalisation-jobs/{job}/public-keys {keys}": (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 200, 401, 401, 401),
     "POST /v1/personalisation-jobs/{job}/result {failed}":  (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 204, 401, 401, 401),
+    # public: the pairing code is the credential (a right one: test_pairing_... below)
+    "POST /v1/pairings {wrong_pairing}":                    (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
 }  # fmt: skip
 
 
@@ -104,6 +106,7 @@ BODIES = {
                 "valid_until": (NOW + dt.timedelta(days=90)).isoformat()},
     "keys": chip_public_keys(),
     "failed": {"outcome": "failed", "step": "generate_keys", "detail": "card pulled"},
+    "wrong_pairing": {"code": "ZZZZ-ZZZZ", "workstation": "werkplek"},
 }
 
 
@@ -231,3 +234,25 @@ def test_odd_tokens_and_methods_get_4xx_and_bounded_metrics(world):
         assert client.request(method, "/nowhere").status_code in (404, 405)
     metrics = client.get("/metrics", headers=headers["operator"]).text
     assert 'method="OTHER"' in metrics and 'method="X1"' not in metrics
+
+
+def test_a_pairing_code_gives_its_job_once_to_whoever_has_it(identities, tmp_path):
+    """The code is the credential: any caller, even one without any, gets the job with
+    it, once; the second exchange is refused and appends nothing."""
+    api, headers, values, monkey = build_world(identities, tmp_path / "data")
+    client = TestClient(api)
+    typed = values["pairing_code"].lower().replace("-", " ")  # as someone might type it
+    taken = client.post("/v1/pairings", json={"code": typed, "workstation": "balie-pc"})
+    assert taken.status_code == 200, taken.text
+    assert taken.json()["job_id"] == values["job"]
+    job = client.get(f"/v1/personalisation-jobs/{values['job']}",
+                     headers={"Authorization": f"Bearer {taken.json()['job_token']}"})
+    assert job.status_code == 200 and job.json()["workstation"] == "balie-pc"
+    head = api.state.lifecycle.head()
+    again = client.post("/v1/pairings", json={"code": values["pairing_code"]},
+                        headers=headers["holder"])
+    assert (again.status_code, again.json()["code"]) == (404, "pairing_code_unknown")
+    assert api.state.lifecycle.head() == head
+    garbage = client.post("/v1/pairings", json={"code": "no!"})
+    assert (garbage.status_code, garbage.json()["code"]) == (422, "invalid_pairing_code")
+    monkey.undo()

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from adapters.bootstrap import Settings, init_data_dir
 from adapters.http.app import create_app
 from adapters.http.dev_login import COOKIE, dev_cookie
-from adapters.http.job_tokens import job_token
+from adapters.http.job_tokens import job_token, pairing_code
 from domain.identity import Actor
 from tests.support import (
     ASSISTANT_A,
@@ -117,11 +117,18 @@ def test_an_employee_starts_their_card_and_watches_the_job(portal):
     assert notice(page) == "De aanmaak is gestart."
     assert 'id="job"' in page.text and "wacht op de kaartlezer" in page.text
     assert 'http-equiv="refresh"' in page.text  # it follows the job by itself
-    job_id = re.search(r"--job ([0-9a-f-]{36})", page.text).group(1)
-    command = re.search(r'<pre id="agent-command">([^<]+)</pre>', page.text).group(1)
+    job_id = re.search(r"[?&]job=([0-9a-f-]{36})", str(page.url)).group(1)
+    code = re.search(r'<p class="code" id="pairing-code">([^<]+)</p>', page.text).group(1)
+    assert code == pairing_code(client.app.state.job_secret, UUID(job_id))
     token = job_token(client.app.state.job_secret, UUID(job_id))
-    assert command == (f"ZORGID_JOB_TOKEN={token} zorgid reader-agent --api "
-                       f"http://testserver --job {job_id} --reader OMNIKEY")
+    assert token not in page.text  # the token reaches the workstation helper, not the page
+    assert "ZORG-ID Werkplek" in page.text and "15 minuten" in page.text
+    # the helper takes the job with the code: the page then says which workstation has it
+    taken = client.post("/v1/pairings", json={"code": code, "workstation": "balie-pc"})
+    assert taken.status_code == 200, taken.text
+    followed = client.get(f"/portal?job={job_id}")
+    assert 'id="pairing-code"' not in followed.text
+    assert "ZORG-ID Werkplek op balie-pc maakt nu uw kaart" in followed.text
     again = client.post("/portal/my-card", data={"serial": f"ZID{URA_B}02"})
     assert notice(again) == ("Deze blanco kaart is naar een andere praktijk gestuurd dan die "
                              "op uw UZI-pas.")

@@ -4,13 +4,22 @@ nothing the store would refuse."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from domain.card import CardStatus
+from domain.card import PAIRING_TIMEOUT, CardStatus
 from domain.errors import DomainError
-from domain.identity import CardHolder
+from domain.identity import Actor, CardHolder
 from domain.personalisation import Personalisation, StepFailed
-from tests.support import ASSISTANT_A, MadeUpIssuer, make_app, new_events, ready_practice
+from tests.support import (
+    ASSISTANT_A,
+    MadeUpIssuer,
+    clock_of,
+    make_app,
+    new_events,
+    ready_practice,
+)
 
 
 class CountingIssuer(MadeUpIssuer):
@@ -101,3 +110,37 @@ def test_certify_replays_the_card_once(app, monkeypatch):
     monkeypatch.setattr(app.repository, "get", counting)
     personalisation.certify(started.card_id, started.job_id, started.card_id, None)
     assert loaded.count(started.card_id) == 1
+
+
+HELPER = Actor.system("workstation")
+
+
+def test_a_workstation_helper_claims_a_new_job_once(app):
+    serial = ready_practice(app)[0]
+    started = Personalisation(app, MadeUpIssuer()).start(serial, ASSISTANT_A)
+    since = app.head()
+    app.claim_personalisation_job(started.card_id, started.job_id, "  balie\npc ", HELPER)
+    assert new_events(app, since) == ["Card.JobClaimed"]
+    with pytest.raises(DomainError) as again:
+        app.claim_personalisation_job(started.card_id, started.job_id, "ander", HELPER)
+    assert again.value.code == "job_already_claimed"
+    assert new_events(app, since) == ["Card.JobClaimed"]  # nothing for the refusal
+
+
+def test_a_job_is_claimed_only_while_new(app):
+    serials = ready_practice(app)
+    personalisation = Personalisation(app, MadeUpIssuer())
+    late = personalisation.start(serials[0], ASSISTANT_A)
+    clock_of(app).advance(PAIRING_TIMEOUT + dt.timedelta(seconds=1))
+    with pytest.raises(DomainError) as expired:
+        app.claim_personalisation_job(late.card_id, late.job_id, "pc", HELPER)
+    assert expired.value.code == "pairing_expired"
+    personalisation.fail(late.card_id, late.job_id, "read_card", "later")
+    certified = personalisation.start(serials[0], ASSISTANT_A)
+    personalisation.certify(certified.card_id, certified.job_id, certified.card_id, None)
+    with pytest.raises(DomainError) as written:
+        app.claim_personalisation_job(certified.card_id, certified.job_id, "pc", HELPER)
+    assert written.value.code == "pairing_expired"
+    with pytest.raises(DomainError) as stale:
+        app.claim_personalisation_job(certified.card_id, late.job_id, "pc", HELPER)
+    assert stale.value.code == "stale_personalisation_job"

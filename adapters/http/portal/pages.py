@@ -17,10 +17,10 @@ from fastapi.templating import Jinja2Templates
 import adapters.http.portal.invoice_files as invoice_files
 import adapters.http.portal.notices as notices
 from adapters.http.deps import principal
-from adapters.http.job_tokens import job_token
+from adapters.http.job_tokens import pairing_code
 from adapters.http.portal.formats import Formats
 from adapters.http.portal.texts import ERRORS_NL, TEXTS, language
-from domain.card import RevocationReason
+from domain.card import PAIRING_TIMEOUT, RevocationReason
 from domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
 from domain.order import check_quantity, order_lines, vat_cents
 from projections import (
@@ -34,6 +34,7 @@ from projections import (
     orders,
     practices,
 )
+from projections.base import ts
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
@@ -157,6 +158,13 @@ def invoice_csv(ura: str, number: str, request: Request) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="factuur-{number}.csv"'})
 
 
+@router.get("/workstation", response_class=HTMLResponse)
+def workstation(request: Request) -> HTMLResponse:
+    """How to install and use ZORG-ID Werkplek: for anyone, logged in or not."""
+    return render(request, "workstation.html", who=None,
+                  api=str(request.base_url).rstrip("/"))
+
+
 @router.get("", response_class=HTMLResponse)
 def portal(request: Request) -> Any:
     try:
@@ -202,8 +210,10 @@ def portal(request: Request) -> Any:
             if job is not None:
                 card = cards.card(db, job["card_id"], now)
                 job = {**job, "serial": card["serial"] if card else ""}
-                if job["status"] in ("started", "certificates_issued"):
-                    job["agent_command"] = _agent_command(request, job["job_id"])
+                if job["status"] == "started" and job["workstation"] is None and \
+                        job["started_at"] >= (ts(now - PAIRING_TIMEOUT) or ""):
+                    job["pairing_code"] = pairing_code(request.app.state.job_secret,
+                                                       UUID(job["job_id"]))
     message = request.query_params.get("msg")
     texts = TEXTS[language(request)]
     return render(request, "portal.html", who=f"{who.name} ({who.uzi_number})",
@@ -217,11 +227,3 @@ def portal(request: Request) -> Any:
                                                                  "certificates_issued"))
 
 
-def _agent_command(request: Request, job_id: str) -> str:
-    """What the employee runs at the workstation with the reader: the job's own token,
-    good for this one card only."""
-    token = job_token(request.app.state.job_secret, UUID(job_id))
-    api = str(request.base_url).rstrip("/")
-    # in the environment, not the agent's arguments, which other users of the PC can list
-    return (f"ZORGID_JOB_TOKEN={token} zorgid reader-agent --api {api} --job {job_id} "
-            "--reader OMNIKEY")

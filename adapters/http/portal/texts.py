@@ -43,6 +43,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "job_failed": "mislukt, probeer opnieuw", "creation_started": "De aanmaak is gestart.",
         "agent_hint": "Steek de blanco kaart in de kaartlezer en voer op uw werkplek uit "
                       "(u kiest daar zelf uw pincode en PUK):",
+        "pairing_hint": "Open ZORG-ID Werkplek op de computer met de kaartlezer en typ daar "
+                        "deze koppelcode:",
+        "pairing_valid": "De code is 15 minuten geldig en werkt één keer. U kiest uw pincode "
+                         "en PUK in ZORG-ID Werkplek, niet hier.",
+        "pairing_install": "ZORG-ID Werkplek installeren",
+        "ws_title": "ZORG-ID Werkplek", "ws_install": "Eenmalig installeren",
+        "ws_intro": "Met ZORG-ID Werkplek maakt u uw ZORG-ID Smartcard aan en wijzigt of "
+                    "deblokkeert u uw pincode. Het programma draait op de computer met de "
+                    "kaartlezer; uw pincode en PUK blijven op die computer.",
+        "ws_install_note": "Vraag uw ICT-beheerder als u dit niet zelf mag installeren. "
+                           "De kaartlezer (bijvoorbeeld een Omnikey) hoeft u niet apart te "
+                           "installeren.",
+        "ws_use": "Gebruiken", "ws_step_start": "Start het programma:",
+        "ws_step_portal": "Start in het portaal het aanmaken van uw kaart; het portaal "
+                          "toont een koppelcode.",
+        "ws_step_code": "Typ de koppelcode in ZORG-ID Werkplek en steek de blanco kaart in "
+                        "de kaartlezer.",
+        "ws_step_pin": "Kies uw pincode en PUK in ZORG-ID Werkplek en wacht tot de kaart "
+                       "klaar is.",
+        "paired_with": "ZORG-ID Werkplek op",
+        "paired_next": "maakt nu uw kaart. Volg de stappen daar; deze pagina ververst vanzelf.",
         "invoices": "Facturen", "invoice_number": "Factuurnummer", "period": "Periode",
         "guest_use": "Gastgebruik", "from": "Van", "until": "Tot en met", "end": "Beëindigen",
         "grant_guest_use": "Gastgebruik toekennen",
@@ -122,6 +143,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "job_activated": "done, the card is active", "job_failed": "failed, try again",
         "agent_hint": "Put the blank card in the card reader and run this at your workstation "
                       "(you choose your PIN and PUK there):",
+        "pairing_hint": "Open ZORG-ID Workstation on the computer with the card reader and "
+                        "type this pairing code there:",
+        "pairing_valid": "The code is valid for 15 minutes and works once. You choose your "
+                         "PIN and PUK in ZORG-ID Workstation, not here.",
+        "pairing_install": "Install ZORG-ID Workstation",
+        "ws_title": "ZORG-ID Workstation", "ws_install": "Install once",
+        "ws_intro": "With ZORG-ID Workstation you create your ZORG-ID Smartcard and change "
+                    "or unblock your PIN. It runs on the computer with the card reader; your "
+                    "PIN and PUK stay on that computer.",
+        "ws_install_note": "Ask your IT administrator if you may not install it yourself. "
+                           "The card reader (an Omnikey, say) needs nothing installed.",
+        "ws_use": "Using it", "ws_step_start": "Start the program:",
+        "ws_step_portal": "Start creating your card in the portal; it shows a pairing "
+                          "code.",
+        "ws_step_code": "Type the pairing code into ZORG-ID Workstation and put the blank "
+                        "card in the reader.",
+        "ws_step_pin": "Choose your PIN and PUK in ZORG-ID Workstation and wait until the "
+                       "card is ready.",
+        "paired_with": "ZORG-ID Workstation on",
+        "paired_next": "is making your card now. Follow its steps; this page refreshes by "
+                       "itself.",
         "creation_started": "Creation has started.",
         "invoices": "Invoices", "invoice_number": "Invoice number", "period": "Period",
         "guest_use": "Guest use", "from": "From", "until": "Until", "end": "End",
@@ -180,6 +222,15 @@ ERRORS_NL = {
     "not_holder_or_manager": "Alleen de houder of een beheerder van een gekoppelde praktijk "
                              "mag dit.",
     "card_revoked": "Deze kaart is ingetrokken.",
+    "invalid_pairing_code": "Een koppelcode bestaat uit 8 letters en cijfers, zoals "
+                            "ABCD-EFGH. Typ de code over die het portaal toont.",
+    "pairing_code_unknown": "Deze koppelcode kennen we niet (meer). Controleer de code, of "
+                            "start het maken van de kaart opnieuw in het portaal.",
+    "job_already_claimed": "Een andere werkplek is al met deze kaart bezig. Start het maken "
+                           "van de kaart opnieuw in het portaal.",
+    "pairing_expired": "Deze koppelcode is verlopen. Start het maken van de kaart opnieuw in "
+                       "het portaal.",
+    "invalid_workstation": "De werkplek gaf geen naam op. Start ZORG-ID Werkplek opnieuw.",
     "card_certificate_unknown": "Deze kaart is niet door ZORG-ID uitgegeven of niet "
                                 "afgemaakt. Maak een nieuwe kaart of neem contact op met "
                                 "uw beheerder.",

@@ -13,21 +13,71 @@ from uuid import UUID
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import APIRouter, Header, Request, Response
-from pydantic import ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from adapters.http.auth import Unauthenticated
 from adapters.http.deps import ViewsDb, lifecycle
 from adapters.http.errors import Unavailable
-from adapters.http.job_tokens import job_token
-from adapters.http.schemas import ERRORS, IssuedCertificates, Job, RequestBody
-from domain.card import MANAGEMENT_KEY_ALGORITHMS
+from adapters.http.job_tokens import job_token, normal_code, pairing_code
+from adapters.http.schemas import ERRORS, Answer, IssuedCertificates, Job, RequestBody
+from domain.card import MANAGEMENT_KEY_ALGORITHMS, PAIRING_TIMEOUT
 from domain.errors import InvalidValue, NotFound
+from domain.identity import Actor
 from domain.personalisation import READER_AGENT
 from projections import jobs
+from projections.base import ts
 
 router = APIRouter(prefix="/v1/personalisation-jobs", tags=["personalisation"],
                    responses=ERRORS)
+pairings = APIRouter(prefix="/v1/pairings", tags=["personalisation"], responses=ERRORS)
 AGENT = READER_AGENT
+HELPER = Actor.system("workstation")
+
+
+class PairingRequest(RequestBody):
+    code: str = Field(max_length=32, description="the code the portal showed, as typed")
+    workstation: str = Field(default="werkplek", max_length=64,
+                             description="what the helper calls itself (its host name)")
+
+
+class Pairing(Answer):
+    job_id: UUID
+    job_token: str = Field(description="the job's bearer token: keep it out of URLs and "
+                                       "logs")
+    card_id: UUID
+    serial: str = Field(description="the blank card the job is for")
+    holder_name: str
+    holder_uzi_number: str
+    started_at: AwareDatetime
+
+
+@pairings.post("", response_model=Pairing)
+def pair(body: PairingRequest, request: Request, db: ViewsDb) -> dict[str, Any]:
+    """The workstation helper exchanges the pairing code the portal showed for the job,
+    once: the job is then claimed by that helper (Card.JobClaimed)."""
+    code = normal_code(body.code)
+    if code is None:
+        raise InvalidValue("invalid_pairing_code", "a pairing code is 8 letters and digits, "
+                           "as ABCD-EFGH")
+    app = lifecycle(request)
+    since = ts(app.clock.now() - PAIRING_TIMEOUT)
+    secret = request.app.state.job_secret
+    found = None
+    for candidate in jobs.pairable(db, since or ""):
+        # every candidate is compared, in constant time: no timing says how close a guess was
+        if hmac.compare_digest(pairing_code(secret, UUID(candidate["job_id"])), code):
+            found = candidate
+    if found is None:
+        raise NotFound("pairing_code_unknown", "no card creation waits for this code; check "
+                       "it, or start the card creation again in the portal")
+    card_id, job_id = UUID(found["card_id"]), UUID(found["job_id"])
+    app.claim_personalisation_job(card_id, job_id, body.workstation, HELPER)
+    card = app.get_card(card_id)
+    holder = card.card_holder
+    assert holder is not None
+    return {"job_id": job_id, "job_token": job_token(secret, job_id), "card_id": card_id,
+            "serial": card.serial, "holder_name": holder.name,
+            "holder_uzi_number": holder.uzi_number, "started_at": found["started_at"]}
 
 
 class PublicKeys(RequestBody):
