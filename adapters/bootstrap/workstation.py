@@ -23,9 +23,8 @@ from adapters.reader.piv import PivSession
 from adapters.reader.remote_agent import (
     RemoteError,
     RemoteResult,
-    check_card,
+    checked_card,
     open_job,
-    report_failure,
     write_job,
 )
 from adapters.reader.virtual_card import VirtualPivCard
@@ -98,11 +97,7 @@ def personalise_for_job(api: str, job_id: UUID, token: str, reader: str, timeout
         transport = _card_in(reader, timeout)
         try:
             piv = PivSession(ApduConnection(transport))
-            try:
-                identity = check_card(piv, job)
-            except PersonalisationError as error:
-                report_failure(client, job, token, error.step, error.detail)
-                raise
+            identity = checked_card(client, job, token, piv)
             pin, puk = ask_pin_and_puk()
             return write_job(client, job, token, piv, identity, pin, puk)
         except RemoteError as error:

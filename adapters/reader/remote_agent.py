@@ -85,6 +85,17 @@ def check_card(piv: PivSession, job: dict[str, Any]) -> CardIdentity:
     return identity
 
 
+def checked_card(client: httpx.Client, job: dict[str, Any], token: str,
+                 piv: PivSession) -> CardIdentity:
+    """`check_card`, with a refused card reported as the job's failure (so the portal
+    says it too)."""
+    try:
+        return check_card(piv, job)
+    except PersonalisationError as error:
+        report_failure(client, job, token, error.step, error.detail)
+        raise
+
+
 def write_job(client: httpx.Client, job: dict[str, Any], token: str, piv: PivSession,
               identity: CardIdentity, pin: str, puk: str,
               progress: Callable[[str], None] | None = None) -> RemoteResult:
@@ -152,9 +163,5 @@ def run_job(client: httpx.Client, job_id: UUID, token: str, transport: Transport
         raise PersonalisationError("choose_pin", "PIN and PUK are 6 to 8 digits") from None
     job = open_job(client, job_id, token)
     piv = PivSession(ApduConnection(transport))
-    try:
-        identity = check_card(piv, job)
-    except PersonalisationError as error:
-        report_failure(client, job, token, error.step, error.detail)
-        raise
+    identity = checked_card(client, job, token, piv)
     return write_job(client, job, token, piv, identity, pin, puk)

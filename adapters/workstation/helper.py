@@ -31,6 +31,7 @@ from adapters.reader.piv import PivSession, pad_pin
 from adapters.reader.remote_agent import (
     RemoteError,
     check_card,
+    checked_card,
     open_job,
     report_failure,
     write_job,
@@ -228,12 +229,7 @@ class Helper:
             def progress(step: str) -> None:
                 session.step = STEP_OF.get(step, session.step)
 
-            try:
-                identity = check_card(piv, session.job)
-            except PersonalisationError as error:
-                report_failure(self.client, session.job, session.token, error.step,
-                               error.detail)
-                raise
+            identity = checked_card(self.client, session.job, session.token, piv)
             result = write_job(self.client, session.job, session.token, piv, identity,
                                pin, puk, progress)
             session.ends_at = result.expires_at
