@@ -23,12 +23,11 @@ $(VENV)/.installed-test: pyproject.toml scripts/setup.sh
 # (made on the first such start, with the demo's PIN below: a demo, never for real cards).
 run: setup
 	@echo "serving the demo at http://127.0.0.1:$(PORT)/portal (another port: make run PORT=8011)"
-	@if [ -n "$(HSM)" ]; then \
+	@set -e; if [ -n "$(HSM)" ]; then \
 	    export ZORGID_PKCS11_PIN=zorgid-demo-pin ZORGID_CA_PASSPHRASE="zorgid demo only"; \
 	    eval "$$(scripts/softhsm-token.sh $(DEMO_DIR)/hsm zorgid-demo)"; \
 	    $(VENV)/bin/zorgid ca init --data-dir $(DEMO_DIR) --token-label zorgid-demo \
-	        --pkcs11-module /usr/lib/softhsm/libsofthsm2.so && \
-	    exec $(VENV)/bin/zorgid serve --dev --data-dir $(DEMO_DIR) --port $(PORT); \
+	        --pkcs11-module /usr/lib/softhsm/libsofthsm2.so; \
 	fi; \
 	exec $(VENV)/bin/zorgid serve --dev --data-dir $(DEMO_DIR) --port $(PORT)
 

@@ -59,31 +59,27 @@ class TokenKey:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
 
 
-def _refusal(code: str, message: str) -> DomainError:
-    return DomainError(code, message)
-
-
 def open_session(where: TokenKey, pin: str | None) -> Any:
     """A logged-in read-write session with the token, or a one-line refusal."""
     if not pin:
-        raise _refusal("pkcs11_pin_missing", "set ZORGID_PKCS11_PIN to the token's user PIN")
+        raise DomainError("pkcs11_pin_missing", "set ZORGID_PKCS11_PIN to the token's user PIN")
     try:
         library = pkcs11.lib(where.module)
     except (RuntimeError, OSError, pkcs11.PKCS11Error):
-        raise _refusal("pkcs11_module_unusable",
+        raise DomainError("pkcs11_module_unusable",
                        f"cannot load the PKCS #11 module {where.module}") from None
     try:
         token = library.get_token(token_label=where.token_label)
     except (pkcs11.NoSuchToken, pkcs11.MultipleTokensReturned):
-        raise _refusal("pkcs11_token_not_found",
+        raise DomainError("pkcs11_token_not_found",
                        f"no single token labelled {where.token_label!r} in "
                        f"{where.module}") from None
     try:
         return token.open(user_pin=pin, rw=True)
     except pkcs11.PinIncorrect:
-        raise _refusal("pkcs11_pin_incorrect", "the token refused ZORGID_PKCS11_PIN") from None
+        raise DomainError("pkcs11_pin_incorrect", "the token refused ZORGID_PKCS11_PIN") from None
     except pkcs11.PKCS11Error as error:
-        raise _refusal("pkcs11_login_failed", f"the token refused the login "
+        raise DomainError("pkcs11_login_failed", f"the token refused the login "
                        f"({type(error).__name__})") from None
 
 
@@ -104,7 +100,7 @@ def _public_key_of(key: Any) -> PublicKey:
         point = point[2:]  # DER OCTET STRING around the point, as the standard says
     curve = {97: ec.SECP384R1(), 65: ec.SECP256R1()}.get(len(point))
     if curve is None:
-        raise _refusal("pkcs11_key_unsupported", "the token's EC key is not P-256 or P-384")
+        raise DomainError("pkcs11_key_unsupported", "the token's EC key is not P-256 or P-384")
     return ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
 
 
@@ -199,7 +195,7 @@ class Pkcs11Signer(TokenSigner):
                                      label=where.key_label)
         except (pkcs11.NoSuchKey, pkcs11.MultipleObjectsReturned):
             session.close()
-            raise _refusal("pkcs11_key_not_found", f"no single key pair labelled "
+            raise DomainError("pkcs11_key_not_found", f"no single key pair labelled "
                            f"{where.key_label!r} in token {where.token_label!r}") from None
         return cls(session, private, _public_key_of(public), threading.Lock())
 
@@ -211,7 +207,7 @@ class Pkcs11Signer(TokenSigner):
         existing = list(session.get_objects({Attribute.LABEL: where.key_label}))
         if existing:
             session.close()
-            raise _refusal("pkcs11_key_exists", f"token {where.token_label!r} already has a "
+            raise DomainError("pkcs11_key_exists", f"token {where.token_label!r} already has a "
                            f"key labelled {where.key_label!r}; choose another --key-label")
         label = {Attribute.LABEL: where.key_label, Attribute.TOKEN: True}
         if key_type == "rsa":

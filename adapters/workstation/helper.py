@@ -141,10 +141,9 @@ class Helper:
             if answer.status_code != 200:
                 raise HelperError(_code_of(answer), answer.text[:200])
             paired = answer.json()
-            session = Session(job={}, token=paired["job_token"],
+            session = Session(job={"job_id": paired["job_id"]}, token=paired["job_token"],
                               holder_name=paired["holder_name"], serial=paired["serial"],
                               paired_at=self.clock.now())
-            session.job = {"job_id": paired["job_id"]}
             self.session = session
             self._check(session)
             return session

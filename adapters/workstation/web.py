@@ -118,9 +118,9 @@ def create_helper_app(helper: Helper, port: int) -> FastAPI:
         if request.headers.get("host", "") not in own_hosts:  # DNS rebinding
             return PlainTextResponse("not this host", status_code=421)
         origin = request.headers.get("origin")
-        if request.method != "GET" and origin not in own_origins:  # another web site
-            return PlainTextResponse("not from this origin", status_code=403)
-        if origin is not None and origin not in own_origins:
+        # another web site: a form must come from our own pages, and no request may name
+        # a foreign origin
+        if origin not in own_origins and (origin is not None or request.method != "GET"):
             return PlainTextResponse("not from this origin", status_code=403)
         response = await call_next(request)
         response.headers["X-Frame-Options"] = "DENY"
