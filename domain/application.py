@@ -395,6 +395,44 @@ class CardLifecycle(Application[UUID]):
         card.claim_job(job_id, workstation, by, self.clock.now())
         self.save(card)
 
+    # PIN services (R16)
+
+    @command
+    def start_pin_service(self, card_id: UUID, by: UziPass) -> UUID:
+        """The holder, logged in, asks to unblock the card's PIN at a workstation; the
+        answer names the service, whose pairing code the portal shows."""
+        actor, now = self._authenticated(by)
+        card = self.get_card(card_id)
+        service_id = natural_id("pin-service", card.id, card.version + 1)
+        card.start_pin_service(service_id, actor, now)
+        self.save(card)
+        return service_id
+
+    @command
+    def claim_pin_service(self, card_id: UUID, service_id: UUID, workstation: str,
+                          by: Actor) -> None:
+        card = self.get_card(card_id)
+        card.claim_pin_service(service_id, workstation, by, self.clock.now())
+        self.save(card)
+
+    @command
+    def record_pin_unblock(self, card_id: UUID, service_id: UUID, by: Actor) -> None:
+        card = self.get_card(card_id)
+        card.record_pin_unblock(service_id, by, self.clock.now())
+        self.save(card)
+
+    @command
+    def record_puk_blocked(self, card_id: UUID, service_id: UUID, by: Actor) -> None:
+        """R16: revoked with reason puk_blocked; the holder's active card is cleared, so
+        they may create a new one (R5)."""
+        now = self.clock.now()
+        card = self.get_card(card_id)
+        card.record_puk_blocked(service_id, by, now)
+        person = self.find_person(card.holder_uzi_number or "")
+        if person is not None:
+            person.clear_active_card(card.id, RevocationReason.PUK_BLOCKED.value, by, now)
+        self.save(card, person)
+
     def record_personalisation_failure(
         self, card_id: UUID, job_id: UUID, step: str, detail: str, by: Actor
     ) -> None:

@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.base import DomainEvent, natural_id
 from domain.clock import add_years, end_of_day, utc_day_start
-from domain.errors import InvalidValue, NotFound, RuleViolation
+from domain.errors import InvalidValue, NotAllowed, NotFound, RuleViolation
 from domain.identity import Actor, CardHolder, CardSerial, Ura, UziPass
 from domain.text import plain_text
 
@@ -29,6 +29,8 @@ CARD_VALIDITY_YEARS = 3  # R4
 PERSONALISATION_TIMEOUT = timedelta(minutes=30)
 # how long the pairing code of a card creation can be typed into a workstation helper
 PAIRING_TIMEOUT = timedelta(minutes=15)
+# how long a claimed PIN service may take at the workstation before it must be started again
+PIN_SERVICE_TIMEOUT = timedelta(minutes=30)
 
 
 class CardStatus(StrEnum):
@@ -108,6 +110,15 @@ class GuestUse:
     def overlaps(self, starts_on: date, ends_on: date) -> bool:
         last_day = self.ends_on if self.ended_at is None else self.ended_at.date()
         return self.starts_on <= ends_on and starts_on <= last_day
+
+
+@dataclass(frozen=True)
+class PinService:
+    """A PIN unblock the holder started in the portal, until it is done or replaced."""
+
+    service_id: UUID
+    started_at: datetime
+    workstation: str | None = None  # set once a workstation helper has claimed it
 
 
 # PIV's card management key algorithms (SP 800-78-4) and their key lengths in bytes
@@ -313,12 +324,46 @@ class Card(Aggregate):
             card.status = CardStatus.REVOKED
             card.revoked_at = self.timestamp
             card.revocation_reason = self.reason
+            card.pin_service = None
 
     class Expired(Event):
         TOPIC = "zorgid:Card.Expired"
 
         def apply(self, card: Card) -> None:
             card.status = CardStatus.EXPIRED
+
+    class PinServiceStarted(Event):
+        """The holder asked in the portal to unblock the card's PIN with the PUK at a
+        workstation (PIN forgotten or blocked); the portal shows a pairing code for it."""
+
+        TOPIC = "zorgid:Card.PinServiceStarted"
+        service_id: UUID
+
+        def apply(self, card: Card) -> None:
+            card.pin_service = PinService(self.service_id, self.timestamp)
+
+    class PinServiceClaimed(Event):
+        """A workstation helper took the PIN service with its pairing code, once."""
+
+        TOPIC = "zorgid:Card.PinServiceClaimed"
+        service_id: UUID
+        workstation: str
+
+        def apply(self, card: Card) -> None:
+            service = card.pin_service
+            if service is not None:
+                card.pin_service = replace(service, workstation=self.workstation)
+
+    class PinUnblocked(Event):
+        """R16: the PIN was unblocked with the PUK and a new PIN chosen, at the
+        workstation. Neither the PUK nor any PIN is known here: only that it happened."""
+
+        TOPIC = "zorgid:Card.PinUnblocked"
+        service_id: UUID
+        workstation: str
+
+        def apply(self, card: Card) -> None:
+            card.pin_service = None
 
     def __init__(
         self, serial: str, order_id: UUID, practice_ura: str, actor: dict[str, Any],
@@ -346,6 +391,7 @@ class Card(Aggregate):
         self.revoked_at: datetime | None = None
         self.revocation_reason: str | None = None
         self.failed_attempts = 0
+        self.pin_service: PinService | None = None
 
     @staticmethod
     def create_id(serial: str) -> UUID:
@@ -692,6 +738,66 @@ class Card(Aggregate):
         self.trigger_event(
             self.Revoked, reason=reason.value, actor=actor.to_dict(), timestamp=now
         )
+
+    # PIN services (R16)
+
+    def start_pin_service(self, service_id: UUID, actor: Actor, now: datetime) -> None:
+        """The holder starts a PIN unblock for a card in use (active or suspended);
+        a newer request replaces one not yet finished."""
+        self.check_issued(now)
+        if not self.is_holder(actor):
+            raise NotAllowed("not_holder", "only the card's holder can unblock its PIN")
+        self.trigger_event(self.PinServiceStarted, service_id=service_id,
+                           actor=actor.to_dict(), timestamp=now)
+
+    def pending_pin_service(self, service_id: UUID) -> PinService:
+        service = self.pin_service
+        if service is None or service.service_id != service_id:
+            raise RuleViolation("pin_service_not_open", "this PIN service has ended or was "
+                                "replaced; start it again in the portal")
+        return service
+
+    def claim_pin_service(self, service_id: UUID, workstation: str, actor: Actor,
+                          now: datetime) -> None:
+        """A workstation helper takes the PIN service (its pairing code typed in): once,
+        within the pairing time, while the card is in use."""
+        self.check_issued(now)
+        service = self.pending_pin_service(service_id)
+        if service.workstation is not None:
+            raise RuleViolation("job_already_claimed", "another workstation already took "
+                                "this PIN service; start a new one in the portal")
+        if now - service.started_at > PAIRING_TIMEOUT:
+            raise RuleViolation("pairing_expired", "this pairing code is no longer valid; "
+                                "start the PIN service again in the portal")
+        label = " ".join(workstation.split())[:64]
+        if not label:
+            raise InvalidValue("invalid_workstation", "a workstation names itself")
+        self.trigger_event(self.PinServiceClaimed, service_id=service_id, workstation=label,
+                           actor=actor.to_dict(), timestamp=now)
+
+    def _claimed_pin_service(self, service_id: UUID, now: datetime) -> PinService:
+        self.check_issued(now)
+        service = self.pending_pin_service(service_id)
+        if service.workstation is None:
+            raise RuleViolation("pin_service_not_claimed", "no workstation took this PIN "
+                                "service yet")
+        if now - service.started_at > PIN_SERVICE_TIMEOUT:
+            raise RuleViolation("pin_service_not_open", "this PIN service took too long; "
+                                "start it again in the portal")
+        return service
+
+    def record_pin_unblock(self, service_id: UUID, actor: Actor, now: datetime) -> None:
+        """R16: the workstation unblocked the PIN with the PUK."""
+        service = self._claimed_pin_service(service_id, now)
+        self.trigger_event(self.PinUnblocked, service_id=service_id,
+                           workstation=service.workstation, actor=actor.to_dict(),
+                           timestamp=now)
+
+    def record_puk_blocked(self, service_id: UUID, actor: Actor, now: datetime) -> None:
+        """R16: the PUK is blocked too, so the card can never be used again: revoked
+        with reason puk_blocked (even while suspended), and its holder may make a new one."""
+        self._claimed_pin_service(service_id, now)
+        self.revoke(RevocationReason.PUK_BLOCKED, actor, now)
 
     def expire(self, actor: Actor, now: datetime) -> None:
         if self.status_at(now) is not CardStatus.EXPIRED or self.status is CardStatus.EXPIRED:

@@ -33,6 +33,7 @@ from projections.jobs import JobsView
 from projections.links import LinksView
 from projections.mandates import MandatesView
 from projections.orders import OrdersView
+from projections.pin_services import PinServicesView
 from projections.practices import PracticesView
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ BATCH_SIZE = 2000
 def all_views() -> list[View]:
     return [PracticesView(), OrdersView(), BlankCardsView(), CardsView(), ExpiryView(),
             GuestUsesView(), MandatesView(), InvoicesView(), CertificatesView(), JobsView(),
-            LinksView()]
+            LinksView(), PinServicesView()]
 
 
 class Notification(Protocol):

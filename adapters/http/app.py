@@ -21,7 +21,7 @@ from adapters.http.errors import install_error_handlers
 from adapters.http.limits import BodyGate
 from adapters.http.metrics import CountRequests, Metrics
 from adapters.http.openapi import document
-from adapters.http.routes import cards, jobs, practices, service
+from adapters.http.routes import cards, jobs, pin_services, practices, service
 from adapters.settings import Settings
 from domain.clock import Clock
 
@@ -83,13 +83,14 @@ def build_app(parts: AppParts, dev: bool = False) -> FastAPI:
     api.add_middleware(BodyGate, credential_headers=("authorization", parts.auth.header,
                                                      "cookie"),
                        # relying parties ask OCSP without a credential of ours
-                       # and the workstation helper brings only the pairing code
-                       open_paths=frozenset({"/ocsp", "/v1/pairings",
+                       # and the workstation helper brings only the pairing code, or
+                       # the certificate of the card it checks
+                       open_paths=frozenset({"/ocsp", "/v1/pairings", "/v1/card-checks",
                                              *({"/portal/dev-login"} if dev else ())}))
     api.add_middleware(CountRequests, metrics=metrics)
 
     for router in (practices.router, cards.router, service.router, jobs.router,
-                   jobs.pairings, portal.router):
+                   jobs.pairings, pin_services.router, portal.router):
         api.include_router(router)
     api.openapi = document(api)  # type: ignore[method-assign]  # schemes, codes, texts
     return api

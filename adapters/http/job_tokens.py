@@ -1,8 +1,9 @@
-"""Personalisation job tokens and pairing codes: HMACs of the job id under the
-deployment's job secret, derived when needed and never stored.
+"""Personalisation job tokens, PIN service tokens and pairing codes: HMACs of the job's
+or service's id under the deployment's job secret, derived when needed and never stored.
 
 The pairing code is what the portal shows and the employee types into the workstation
-helper, which exchanges it once (POST /v1/pairings) for the job and its token: eight
+helper, which exchanges it once (POST /v1/pairings) for the job (or PIN service) and its
+token: eight
 characters of Crockford's base32 (no I, L, O, U: nothing to misread), 40 bits, valid while
 the job is new and unclaimed."""
 
@@ -16,6 +17,12 @@ from uuid import UUID
 def job_token(secret: bytes, job_id: UUID) -> str:
     """The remote reader agent's bearer token for one job, derived, never stored."""
     return hmac.new(secret, str(job_id).encode(), hashlib.sha256).hexdigest()
+
+
+def pin_service_token(secret: bytes, service_id: UUID) -> str:
+    """The workstation helper's bearer token for one PIN service: a domain of its own,
+    so it is never also the token of a job (nor the other way round)."""
+    return hmac.new(secret, b"pin-service\0" + service_id.bytes, hashlib.sha256).hexdigest()
 
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32

@@ -28,7 +28,8 @@ SCHEMES = {
                        "with `zorgid tokens create --role ...`."},
     "jobToken": {
         "type": "http", "scheme": "bearer",
-        "description": "The token of one personalisation job, from POST /v1/cards."},
+        "description": "The token of one personalisation job, from POST /v1/cards, or of "
+                       "one PIN service, from POST /v1/pairings."},
 }
 
 # Who may call: the security requirements, and the codes a refused login answers with.
@@ -289,15 +290,41 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
               "card_not_personalising", *CONFLICT],
         e422=["invalid_public_key", "invalid_field"], e503=["card_ca_unavailable"]),
     ("post", "/v1/pairings"): op(
-        "The workstation helper takes a card creation with its pairing code",
-        "The portal shows the holder a pairing code for the card creation they started; "
-        "they type it into the workstation helper, which exchanges it here, once, for the "
-        "job and its token (Card.JobClaimed). The code is the only credential: it is "
-        "valid for 15 minutes, while the job has no certificates and no helper took it.",
+        "The workstation helper takes a card creation or a PIN unblock with its pairing "
+        "code",
+        "The portal shows the holder a pairing code for the card creation (or PIN unblock) "
+        "they started; they type it into the workstation helper, which exchanges it here, "
+        "once, for the job and its token (Card.JobClaimed, or Card.PinServiceClaimed with "
+        "`kind` pin_unblock). The code is the only credential: it is valid for 15 "
+        "minutes, while the job has no certificates and no helper took it.",
         "public", body=True, e404=["pairing_code_unknown", "card_not_found"],
         e409=["job_already_claimed", "pairing_expired", "card_not_personalising",
-              "stale_personalisation_job", *CONFLICT],
+              "stale_personalisation_job", "pin_service_not_open", *CARD_STATE,
+              *CONFLICT],
         e422=["invalid_pairing_code", "invalid_workstation", "invalid_field"]),
+    ("post", "/v1/cards/{card_id}/pin-services"): op(
+        "Unblock the PIN at a workstation (R16)",
+        "The holder, logged in (with a UZI pass, since a card with a blocked PIN cannot log "
+        "in), asks to unblock the card's PIN with its PUK: the answer is a pairing code for "
+        "the workstation helper, valid for 15 minutes. A newer request replaces an older "
+        "one. A PIN change needs nothing here: the helper and the card do it alone.",
+        "person", e403=["not_holder"], e404=["card_not_found"],
+        e409=[*CARD_STATE, *CONFLICT]),
+    ("post", "/v1/pin-services/{service_id}/result"): op(
+        "The workstation helper's outcome of a PIN unblock (R16)",
+        "`unblocked` records Card.PinUnblocked (no PIN or PUK, only that it happened); "
+        "`puk_blocked` revokes the card with reason puk_blocked, so its holder may make a "
+        "new one. With the token POST /v1/pairings gave for the service.", "job", body=True,
+        e404=["pin_service_not_found", "card_not_found"],
+        e409=["pin_service_not_open", "pin_service_not_claimed", *CARD_STATE, *CONFLICT],
+        e422=["invalid_field"]),
+    ("post", "/v1/card-checks"): op(
+        "Which card this is, and how it stands",
+        "The workstation helper's \"check my card\": from the card's authentication "
+        "certificate (public, as on the card), its card, holder, status and days until it "
+        "ends. Only a certificate our card CA recorded, byte for byte, is answered. Public.",
+        "public", body=True, e404=["card_certificate_unknown", "card_not_found"],
+        e422=["malformed_certificate", "invalid_field"]),
     ("post", "/v1/personalisation-jobs/{job_id}/result"): op(
         "The reader agent's outcome",
         "`activated` is the commit point (R5); `failed` records the step, and the blank "

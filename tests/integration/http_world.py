@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from adapters.bootstrap import CardWorkshop
-from adapters.http.job_tokens import job_token, pairing_code
+from adapters.http.job_tokens import job_token, pairing_code, pin_service_token
 from adapters.http.tokens import TokenStore
 from adapters.pki.ca import CardCA
 from adapters.pki.certificates import Holder
@@ -139,13 +139,21 @@ def build_world(identities, directory, variant: str = ""):
         app.request_link(card, OTHER, passes["holder"])
     if variant == "link_invited":
         app.invite_to_link(OTHER, PEOPLE["holder"][0], passes["other_administrator"])
+    from cryptography.hazmat.primitives.serialization import Encoding
+    values["holder_certificate"] = holder_certificate.public_bytes(Encoding.PEM).decode()
+    agent_token = job_token(api.state.job_secret, job)
+    if variant == "pin_service":  # the holder's PIN unblock, taken by a helper: its token
+        service = app.start_pin_service(card, passes["holder"])
+        app.claim_pin_service(card, service, "balie-pc", Actor.system("workstation"))
+        values["pin_service"] = str(service)
+        agent_token = pin_service_token(api.state.job_secret, service)
     tokens = TokenStore(directory / "tokens.json")
     headers = {name: header(i) for name, i in issued.items()}
     headers.update({role: {"Authorization": f"Bearer {tokens.create(role)}"}
                     for role in SERVICES})
     headers["holder_card"] = card_header(workshop, holder_certificate)
     headers["revoked_card"] = card_header(workshop, revoked_certificate)
-    headers["job_agent"] = {"Authorization": f"Bearer {job_token(api.state.job_secret, job)}"}
+    headers["job_agent"] = {"Authorization": f"Bearer {agent_token}"}
     headers["nobody"] = {}
     headers["expired"] = header(expired)
     api.state.views.catch_up()

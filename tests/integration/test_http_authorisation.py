@@ -32,6 +32,7 @@ from tests.integration.test_http_api import make_api
 #  coll   an employee of the practice without a role       adm/beh  its administrator/beheerder
 #  care   a care provider (Z pass) of the practice         oadm/obeh  the same of another practice
 #  fulf/bill/aud/oper  service tokens                      job    the job token of job {job}
+#                                                          (of the PIN service, in that variant)
 #  none   no credential   exp  an expired UZI pass         revk   a revoked ZORG-ID card
 COLUMNS = ("holder", "holder_card", "colleague", "administrator", "beheerder",
            "care_provider", "other_administrator", "other_beheerder", "fulfilment", "billing",
@@ -58,6 +59,8 @@ READS = {  #                                    hold hcard coll  adm  beh care o
     "POST /ocsp":                               (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "GET /healthz":                             (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "GET /metrics":                             (403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 401, 401, 401, 401),
+    # public, and a question, not a command: which card a certificate is (the helper's check)
+    "POST /v1/card-checks {card_check}":        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
 }  # fmt: skip
 
 # "{name}" after the path is the body (BODIES); a last word names a variant of the world.
@@ -86,6 +89,10 @@ COMMANDS = {  #                                           hold hcard coll  adm  
     "DELETE /v1/mandates/{mandate}":                        (403, 403, 403, 204, 403, 204, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
     "POST /v1/personalisation-jobs/{job}/public-keys {keys}": (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 200, 401, 401, 401),
     "POST /v1/personalisation-jobs/{job}/result {failed}":  (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 204, 401, 401, 401),
+    # R16: only the holder asks for a PIN unblock; only the helper with its token reports
+    "POST /v1/cards/{card}/pin-services":                   (201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
+    "POST /v1/pin-services/{pin_service}/result {unblocked} pin_service": (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 204, 401, 401, 401),
+    "POST /v1/pin-services/{pin_service}/result {puk_blocked} pin_service": (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 204, 401, 401, 401),
     # public: the pairing code is the credential (a right one: test_pairing_... below)
     "POST /v1/pairings {wrong_pairing}":                    (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
 }  # fmt: skip
@@ -107,7 +114,19 @@ BODIES = {
     "keys": chip_public_keys(),
     "failed": {"outcome": "failed", "step": "generate_keys", "detail": "card pulled"},
     "wrong_pairing": {"code": "ZZZZ-ZZZZ", "workstation": "werkplek"},
+    "unblocked": {"outcome": "unblocked"},
+    "puk_blocked": {"outcome": "puk_blocked"},
+    "card_check": {"certificate": "{holder_certificate}"},  # from the world's values
 }
+
+
+def body_of(name: str | None, values: dict) -> object:
+    """A body of BODIES, its "{value}" strings filled in from the world."""
+    body = BODIES.get(name) if name else None
+    if isinstance(body, dict):
+        return {k: v.format(**values) if isinstance(v, str) and v.startswith("{") else v
+                for k, v in body.items()}
+    return body
 
 
 @pytest.fixture(scope="module")
@@ -126,9 +145,10 @@ def world(identities, tmp_path_factory):
 @pytest.mark.parametrize("route", list(READS))
 def test_every_caller_reads_what_they_may(world, route):
     client, headers, values = world
-    method, path = route.split(" ", 1)
+    method, path, *extra = route.split(" ")
+    body = body_of(next((e[1:-1] for e in extra if e.startswith("{")), None), values)
     url = path.format(**values)
-    answers = {caller: client.request(method, url, headers=headers[caller])
+    answers = {caller: client.request(method, url, headers=headers[caller], json=body)
                for caller in COLUMNS}
     got = {caller: answer.status_code for caller, answer in answers.items()}
     assert got == dict(zip(COLUMNS, READS[route], strict=True))
@@ -170,9 +190,9 @@ def templates(identities, tmp_path_factory):
 def test_every_caller_commands_what_they_may(identities, templates, tmp_path, route):
     pki, _, _, workshop = identities
     method, path, *extra = route.split(" ")
-    body = next((BODIES[e[1:-1]] for e in extra if e.startswith("{")), None)
     variant = next((e for e in extra if not e.startswith("{")), "")
     template, headers, values = templates(variant)
+    body = body_of(next((e[1:-1] for e in extra if e.startswith("{")), None), values)
     got, before_after = {}, {}
     for caller in COLUMNS:
         directory = tmp_path / caller
@@ -255,4 +275,70 @@ def test_a_pairing_code_gives_its_job_once_to_whoever_has_it(identities, tmp_pat
     assert api.state.lifecycle.head() == head
     garbage = client.post("/v1/pairings", json={"code": "no!"})
     assert (garbage.status_code, garbage.json()["code"]) == (422, "invalid_pairing_code")
+    monkey.undo()
+
+
+def test_a_pin_unblock_runs_from_the_portal_code_to_the_helper_result_once(identities,
+                                                                            tmp_path):
+    """R16 over HTTP: the holder's request gives a code; the helper exchanges it (once) for
+    the service's token; the token reports the unblock (once), which names no secret.
+    The job token of a card creation is not a PIN service's token, nor the other way."""
+    api, headers, values, monkey = build_world(identities, tmp_path / "data")
+    client = TestClient(api)
+    started = client.post(f"/v1/cards/{values['card']}/pin-services", headers=headers["holder"])
+    assert started.status_code == 201, started.text
+    taken = client.post("/v1/pairings", json={"code": started.json()["pairing_code"],
+                                              "workstation": "balie-pc"})
+    assert taken.status_code == 200, taken.text
+    paired = taken.json()
+    assert (paired["kind"], paired["job_id"], paired["card_id"]) == (
+        "pin_unblock", started.json()["service_id"], values["card"])
+    again = client.post("/v1/pairings", json={"code": started.json()["pairing_code"]})
+    assert (again.status_code, again.json()["code"]) == (404, "pairing_code_unknown")
+    url = f"/v1/pin-services/{paired['job_id']}/result"
+    wrong = client.post(url, json={"outcome": "unblocked"}, headers=headers["job_agent"])
+    assert (wrong.status_code, wrong.json()["code"]) == (401, "invalid_job_token")
+    as_job = client.get(f"/v1/personalisation-jobs/{paired['job_id']}",
+                        headers={"Authorization": f"Bearer {paired['job_token']}"})
+    assert as_job.status_code == 401
+    token = {"Authorization": f"Bearer {paired['job_token']}"}
+    assert client.post(url, json={"outcome": "unblocked"}, headers=token).status_code == 204
+    head = api.state.lifecycle.head()
+    twice = client.post(url, json={"outcome": "puk_blocked"}, headers=token)
+    assert (twice.status_code, twice.json()["code"]) == (409, "pin_service_not_open")
+    assert api.state.lifecycle.head() == head
+    [unblocked] = [e for e in api.state.lifecycle.read_log() if e.type == "Card.PinUnblocked"]
+    assert {k: str(v) for k, v in unblocked.payload.items()} == {
+        "service_id": paired["job_id"], "workstation": "balie-pc"}
+    monkey.undo()
+
+
+def test_a_card_check_answers_only_for_the_certificate_our_ca_recorded(identities, tmp_path):
+    """Same serial number, other bytes (a certificate made to look like one of ours): not
+    answered. The real one is, with what its holder needs to know."""
+    from cryptography import x509 as x509_
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    api, headers, values, monkey = build_world(identities, tmp_path / "data")
+    client = TestClient(api)
+    real = x509_.load_pem_x509_certificate(values["holder_certificate"].encode())
+    before = api.state.lifecycle.clock.now()
+    answer = client.post("/v1/card-checks", json={"certificate": values["holder_certificate"]})
+    after = api.state.lifecycle.clock.now()
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
+    assert (found["card_id"], found["status"]) == (values["card"], "active")
+    ends = dt.datetime.fromisoformat(found["expires_at"])
+    assert found["days_left"] in {(ends - before).days, (ends - after).days}
+    key = ec.generate_private_key(ec.SECP256R1())
+    forged = (x509_.CertificateBuilder().subject_name(real.subject).issuer_name(real.issuer)
+              .public_key(key.public_key()).serial_number(real.serial_number)
+              .not_valid_before(real.not_valid_before_utc)
+              .not_valid_after(real.not_valid_after_utc).sign(key, hashes.SHA256()))
+    pem = forged.public_bytes(serialization.Encoding.PEM).decode()
+    refused = client.post("/v1/card-checks", json={"certificate": pem})
+    assert (refused.status_code, refused.json()["code"]) == (404, "card_certificate_unknown")
+    garbage = client.post("/v1/card-checks", json={"certificate": "-----BEGIN nothing"})
+    assert (garbage.status_code, garbage.json()["code"]) == (422, "malformed_certificate")
     monkey.undo()

@@ -147,6 +147,13 @@ def test_real_requests_get_answers_that_match_their_schemas(world):
          None, 200),
         ("DELETE", "/v1/mandates/{mandate_id}", "administrator",
          {"mandate_id": values["mandate"]}, {}, None, 204),
+        ("POST", "/v1/card-checks", "nobody", {}, {},
+         {"certificate": values["holder_certificate"]}, 200),
+        ("POST", "/v1/cards/{card_id}/pin-services", "holder", {"card_id": values["card"]},
+         {}, None, 201),
+        ("POST", "/v1/pairings", "nobody", {}, {}, {"code": "$pairing_code"}, 200),
+        ("POST", "/v1/pin-services/{service_id}/result", "$job_token",
+         {"service_id": "$service_id"}, {}, {"outcome": "unblocked"}, 204),
         ("POST", "/v1/cards/{card_id}/suspension", "holder", {"card_id": values["card"]}, {},
          {"reason": "kwijt"}, 204),
         ("DELETE", "/v1/cards/{card_id}/suspension", "beheerder", {"card_id": values["card"]},
@@ -168,12 +175,17 @@ def test_real_requests_get_answers_that_match_their_schemas(world):
     for method, path, caller, parameters, query, body, expected in session:
         parameters = {name: answered[value[1:]] if value.startswith("$") else value
                       for name, value in parameters.items()}  # "$x": x from an answer
+        if isinstance(body, dict):
+            body = {name: answered[value[1:]] if isinstance(value, str)
+                    and value.startswith("$") else value for name, value in body.items()}
+        sent = ({"Authorization": f"Bearer {answered[caller[1:]]}"} if caller.startswith("$")
+                else headers[caller])  # "$job_token": the token an answer gave
         operation = schema[path][method]
         extra: dict = {} if body is None else {"body": body}
         if isinstance(body, bytes):  # a DER OCSP request
             extra["media_type"] = "application/octet-stream"
         case = operation.Case(path_parameters=parameters, query=query, **extra)
-        response = case.call(headers={**headers[caller], "Idempotency-Key": "session"})
+        response = case.call(headers={**sent, "Idempotency-Key": "session"})
         assert response.status_code == expected, (method, path, response.text[:300])
         case.validate_response(response, checks=CHECKS)
         called.add((method, path))

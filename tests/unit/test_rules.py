@@ -756,6 +756,85 @@ class TestR13Suspension:
         refused("invalid_reason", app.suspend_card, card, "   ", ASSISTANT_A)
 
 
+class TestR16PinAndPuk:
+    """A blocked PIN is unblocked at the workstation with the PUK (recorded without a
+    secret); a blocked PUK ends the card as puk_blocked, and its holder may make a new one."""
+
+    @pytest.fixture
+    def serials(self, app):
+        return ready_practice(app)
+
+    @pytest.fixture
+    def card(self, app, serials):
+        return create_card(app, serials[0])
+
+    def started(self, app, card):
+        service = app.start_pin_service(card, ASSISTANT_A)
+        app.claim_pin_service(card, service, "balie-pc", AGENT)
+        return service
+
+    def test_an_unblock_is_recorded_without_any_secret(self, app, card):
+        since = app.head()
+        service = self.started(app, card)
+        app.record_pin_unblock(card, service, AGENT)
+        assert new_events(app, since) == [
+            "Card.PinServiceStarted", "Card.PinServiceClaimed", "Card.PinUnblocked"]
+        unblocked = list(app.read_log(after=since))[-1]
+        assert set(unblocked.payload) == {"service_id", "workstation"}
+        assert unblocked.payload["workstation"] == "balie-pc"
+        assert app.get_card(card).status is CardStatus.ACTIVE
+
+    def test_a_service_unblocks_once(self, app, refused, card):
+        service = self.started(app, card)
+        app.record_pin_unblock(card, service, AGENT)
+        refused("pin_service_not_open", app.record_pin_unblock, card, service, AGENT)
+        refused("pin_service_not_open", app.record_puk_blocked, card, service, AGENT)
+
+    def test_only_the_holder_starts_one(self, app, refused, card):
+        refused("not_holder", app.start_pin_service, card, DOCTOR_A)
+        refused("not_holder", app.start_pin_service, card, ASSISTANT_A2)
+
+    def test_a_blocked_puk_revokes_the_card_and_frees_the_holder(self, app, card, serials):
+        service = self.started(app, card)
+        app.record_puk_blocked(card, service, AGENT)
+        ended = app.get_card(card)
+        assert ended.status is CardStatus.REVOKED
+        assert ended.revocation_reason == "puk_blocked"
+        assert app.find_person(ASSISTANT_A.uzi_number).current_card(app.clock.now()) is None
+        create_card(app, serials[1])  # a new card for the same holder (R5)
+
+    def test_a_suspended_card_whose_puk_blocks_is_revoked_too(self, app, card):
+        service = self.started(app, card)
+        app.suspend_card(card, "kwijt", ASSISTANT_A)
+        app.record_puk_blocked(card, service, AGENT)
+        assert app.get_card(card).revocation_reason == "puk_blocked"
+
+    def test_the_pairing_is_claimed_once_and_in_time(self, app, refused, card):
+        service = app.start_pin_service(card, ASSISTANT_A)
+        refused("pin_service_not_claimed", app.record_pin_unblock, card, service, AGENT)
+        app.claim_pin_service(card, service, "pc", AGENT)
+        refused("job_already_claimed", app.claim_pin_service, card, service, "ander", AGENT)
+        late = app.start_pin_service(card, ASSISTANT_A)
+        refused("pin_service_not_open", app.claim_pin_service, card, service, "pc", AGENT)
+        clock_of(app).advance(timedelta(minutes=16))
+        refused("pairing_expired", app.claim_pin_service, card, late, "pc", AGENT)
+
+    def test_a_claimed_service_that_took_too_long_records_nothing(self, app, refused, card):
+        service = self.started(app, card)
+        clock_of(app).advance(timedelta(minutes=31))
+        refused("pin_service_not_open", app.record_pin_unblock, card, service, AGENT)
+
+    def test_a_revoked_card_has_no_pin_service(self, app, refused, card):
+        service = self.started(app, card)
+        app.revoke_card(card, "defect", ASSISTANT_A)
+        refused("card_revoked", app.start_pin_service, card, ASSISTANT_A)
+        refused("card_revoked", app.record_puk_blocked, card, service, AGENT)
+
+    def test_a_card_not_yet_in_use_has_none(self, app, refused, serials):
+        refused("card_not_active", app.start_pin_service,
+                app.get_card_by_serial(serials[2]).id, ASSISTANT_A)
+
+
 class TestEveryEventRecordsItsActor:
     def test_actor_and_moment_on_every_event(self, app):
         card = create_card(app, ready_practice(app)[0])

@@ -225,11 +225,16 @@ ERRORS_NL = {
     "invalid_pairing_code": "Een koppelcode bestaat uit 8 letters en cijfers, zoals "
                             "ABCD-EFGH. Typ de code over die het portaal toont.",
     "pairing_code_unknown": "Deze koppelcode kennen we niet (meer). Controleer de code, of "
-                            "start het maken van de kaart opnieuw in het portaal.",
-    "job_already_claimed": "Een andere werkplek is al met deze kaart bezig. Start het maken "
-                           "van de kaart opnieuw in het portaal.",
-    "pairing_expired": "Deze koppelcode is verlopen. Start het maken van de kaart opnieuw in "
-                       "het portaal.",
+                            "vraag in het portaal een nieuwe code.",
+    "job_already_claimed": "Een andere werkplek is al met deze kaart bezig. Vraag in het "
+                           "portaal een nieuwe code.",
+    "pairing_expired": "Deze koppelcode is verlopen. Vraag in het portaal een nieuwe code.",
+    "pin_service_not_open": "Deze aanvraag voor uw pincode is afgelopen of vervangen door een "
+                            "nieuwere. Vraag in het portaal een nieuwe code.",
+    "pin_service_not_found": "Deze aanvraag voor uw pincode kennen we niet. Vraag in het "
+                             "portaal een nieuwe code.",
+    "pin_service_not_claimed": "Deze aanvraag voor uw pincode is nog niet door een werkplek "
+                               "overgenomen. Typ de code in ZORG-ID Werkplek.",
     "invalid_workstation": "De werkplek gaf geen naam op. Start ZORG-ID Werkplek opnieuw.",
     "card_certificate_unknown": "Deze kaart is niet door ZORG-ID uitgegeven of niet "
                                 "afgemaakt. Maak een nieuwe kaart of neem contact op met "

@@ -18,13 +18,18 @@ from pydantic import AwareDatetime, ConfigDict, Field
 from adapters.http.auth import Unauthenticated
 from adapters.http.deps import ViewsDb, lifecycle
 from adapters.http.errors import Unavailable
-from adapters.http.job_tokens import job_token, normal_code, pairing_code
+from adapters.http.job_tokens import (
+    job_token,
+    normal_code,
+    pairing_code,
+    pin_service_token,
+)
 from adapters.http.schemas import ERRORS, Answer, IssuedCertificates, Job, RequestBody
 from domain.card import MANAGEMENT_KEY_ALGORITHMS, PAIRING_TIMEOUT
 from domain.errors import InvalidValue, NotFound
 from domain.identity import Actor
 from domain.personalisation import READER_AGENT
-from projections import jobs
+from projections import jobs, pin_services
 from projections.base import ts
 
 router = APIRouter(prefix="/v1/personalisation-jobs", tags=["personalisation"],
@@ -41,9 +46,13 @@ class PairingRequest(RequestBody):
 
 
 class Pairing(Answer):
+    kind: Literal["personalisation", "pin_unblock"] = Field(
+        default="personalisation",
+        description="what the code was for: a card creation (job_id is its job), or a PIN "
+                    "unblock the holder started (job_id is the PIN service)")
     job_id: UUID
-    job_token: str = Field(description="the job's bearer token: keep it out of URLs and "
-                                       "logs")
+    job_token: str = Field(description="the job's (or PIN service's) bearer token: keep it "
+                                       "out of URLs and logs")
     card_id: UUID
     serial: str = Field(description="the blank card the job is for")
     holder_name: str
@@ -62,20 +71,39 @@ def pair(body: PairingRequest, request: Request, db: ViewsDb) -> dict[str, Any]:
     app = lifecycle(request)
     since = ts(app.clock.now() - PAIRING_TIMEOUT)
     secret = request.app.state.job_secret
-    found = None
-    for candidate in jobs.pairable(db, since or ""):
+    found, kind = None, ""
+    candidates = [("personalisation", UUID(c["job_id"]), c)
+                  for c in jobs.pairable(db, since or "")]
+    candidates += [("pin_unblock", UUID(c["service_id"]), c)
+                   for c in pin_services.pairable(db, since or "")]
+    for candidate_kind, candidate_id, candidate in candidates:
         # every candidate is compared, in constant time: no timing says how close a guess was
-        if hmac.compare_digest(pairing_code(secret, UUID(candidate["job_id"])), code):
-            found = candidate
+        if hmac.compare_digest(pairing_code(secret, candidate_id), code):
+            found, kind = candidate, candidate_kind
     if found is None:
-        raise NotFound("pairing_code_unknown", "no card creation waits for this code; check "
-                       "it, or start the card creation again in the portal")
+        raise NotFound("pairing_code_unknown", "nothing waits for this code; check it, or "
+                       "ask for a new code in the portal")
+    if kind == "pin_unblock":
+        return _pair_pin_service(app, found, body.workstation, secret)
     card_id, job_id = UUID(found["card_id"]), UUID(found["job_id"])
     app.claim_personalisation_job(card_id, job_id, body.workstation, HELPER)
     card = app.get_card(card_id)
     holder = card.card_holder
     assert holder is not None
     return {"job_id": job_id, "job_token": job_token(secret, job_id), "card_id": card_id,
+            "serial": card.serial, "holder_name": holder.name,
+            "holder_uzi_number": holder.uzi_number, "started_at": found["started_at"]}
+
+
+def _pair_pin_service(app: Any, found: dict[str, Any], workstation: str,
+                      secret: bytes) -> dict[str, Any]:
+    card_id, service_id = UUID(found["card_id"]), UUID(found["service_id"])
+    app.claim_pin_service(card_id, service_id, workstation, HELPER)
+    card = app.get_card(card_id)
+    holder = card.card_holder
+    assert holder is not None
+    return {"kind": "pin_unblock", "job_id": service_id,
+            "job_token": pin_service_token(secret, service_id), "card_id": card_id,
             "serial": card.serial, "holder_name": holder.name,
             "holder_uzi_number": holder.uzi_number, "started_at": found["started_at"]}
 
