@@ -152,6 +152,9 @@ class DemoScenario:
         self.app = app
         self.clock: ManualClock = app.clock
         self.rng = random.Random(seed)
+        # PIN unblocks draw from a stream of their own, so adding them left every other
+        # choice of a seed's demo as it was
+        self.pin_rng = random.Random(seed * 7919 + 16)
         self.issuer = DemoIssuer(self.rng)
         self.count = practices
         self.start, self.end = start, end
@@ -327,6 +330,10 @@ class DemoScenario:
             self.at(self.later(20, 500), lambda: self.defect(staff, card_id))
         if rng.random() < 0.5:  # renewed a month before the end; otherwise it expires
             self.at(expires_at - timedelta(days=30), lambda: self.renew(staff, card_id))
+        if self.pin_rng.random() < 0.06:  # PIN typed wrong three times (R16)
+            days = self.pin_rng.uniform(15, 900)
+            self.at(self.clock.now() + timedelta(days=days),
+                    lambda: self.forgot_pin(staff, card_id))
 
     def manager_of(self, p: DemoPractice) -> UziPass:
         return p.beheerder if p.beheerder is not None else p.admin
@@ -416,6 +423,20 @@ class DemoScenario:
         if self.active(card_id) and staff.card_id == card_id and self.usable(staff.uzi):
             self.app.revoke_card(card_id, "defect", staff.uzi)
             self.at(self.later(1, 5), lambda: self.create(staff))
+
+    def forgot_pin(self, staff: Staff, card_id: UUID) -> None:
+        """R16: unblocked with the PUK at the workstation; now and then the PUK is
+        forgotten too, and the card ends as puk_blocked and is replaced."""
+        if not self.active(card_id) or staff.card_id != card_id or not self.usable(staff.uzi):
+            return
+        service = self.app.start_pin_service(card_id, staff.uzi)
+        self.app.claim_pin_service(card_id, service, "werkplek", Actor.system("workstation"))
+        if self.pin_rng.random() < 0.85:
+            self.app.record_pin_unblock(card_id, service, Actor.system("workstation"))
+        else:
+            self.app.record_puk_blocked(card_id, service, Actor.system("workstation"))
+            self.at(self.clock.now() + timedelta(days=self.pin_rng.uniform(1, 5)),
+                    lambda: self.create(staff))
 
     def renew(self, staff: Staff, card_id: UUID) -> None:
         if self.active(card_id) and staff.card_id == card_id:

@@ -76,3 +76,12 @@ def pairable(db: Database, since: str) -> list[dict[str, Any]]:
                          "FROM personalisation_jobs j LEFT JOIN personalisation_job_claims c "
                          "USING (job_id) WHERE j.status = 'started' AND j.started_at >= ? "
                          "AND c.job_id IS NULL", [since]))
+
+
+def latest_of_holder(db: Database, uzi_number: str, since: str) -> dict[str, Any] | None:
+    """The holder's newest job started since `since`, for a portal page opened without
+    naming it."""
+    rows = list(db.query("SELECT job_id FROM personalisation_jobs WHERE holder_uzi_number = ? "
+                         "AND started_at >= ? ORDER BY started_at DESC LIMIT 1",
+                         [uzi_number, since]))
+    return job(db, rows[0]["job_id"]) if rows else None

@@ -129,7 +129,10 @@ def write_job(client: httpx.Client, job: dict[str, Any], token: str, piv: PivSes
                 raise error.__cause__ from None
             raise
     except PersonalisationError as error:
-        report_failure(client, job, token, error.step, error.detail)
+        # a card taken out is what the person did, whichever step it cut short
+        pulled = type(error.__cause__).__name__ in ("CardRemoved", "NoCard")
+        report_failure(client, job, token, "card_removed" if pulled else error.step,
+                       error.detail)
         raise
     if progress is not None:
         progress("activate")

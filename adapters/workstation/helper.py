@@ -9,25 +9,41 @@ before anything secret is asked.
                activating), each step shown as it begins
     done       "Uw ZORG-ID Smartcard is klaar. Geldig tot ..."
 
+The same pairing code may name a PIN unblock the holder started in the portal: then the
+check is that the holder's own card is in the reader, and the helper asks the PUK and a
+new PIN, tells the card, and reports only the outcome (unblocked, or the PUK blocked as
+well, which revokes the card). A PIN change and "check my card" need no code: the first
+is between the helper and the card alone, the second asks the API about the card's
+public authentication certificate.
+
 The token lives in this object only: never in a URL, a log line or a command line. A
 job left waiting longer than `idle` is given up and reported as failed, so the portal
 says so too. PIN and PUK go from the helper's own page to the card and nowhere else."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
 import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
+from adapters.pki.uzi import identity_of
 from adapters.reader.apdu import ApduConnection, Transport
-from adapters.reader.personalise import CardIdentity, PersonalisationError, identify
-from adapters.reader.piv import PivSession, pad_pin
+from adapters.reader.personalise import (
+    CardIdentity,
+    PersonalisationError,
+    identify,
+    read_serial,
+)
+from adapters.reader.piv import PivError, PivSession, Slot, pad_pin
 from adapters.reader.remote_agent import (
     RemoteError,
     check_card,
@@ -36,7 +52,9 @@ from adapters.reader.remote_agent import (
     report_failure,
     write_job,
 )
+from adapters.reader.status import Blocked, CardError, WrongPin
 from domain.clock import Clock
+from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +92,9 @@ class Session:
     holder_name: str
     serial: str
     paired_at: dt.datetime
+    kind: str = "personalisation"  # or pin_unblock
     state: str = "checking"  # checking, ready (PIN and PUK wanted), writing, done, failed
+    outcome: str | None = None  # of a PIN unblock: unblocked or puk_blocked
     step: str | None = None
     error: HelperError | None = None
     reader: str | None = None
@@ -143,7 +163,8 @@ class Helper:
             paired = answer.json()
             session = Session(job={"job_id": paired["job_id"]}, token=paired["job_token"],
                               holder_name=paired["holder_name"], serial=paired["serial"],
-                              paired_at=self.clock.now())
+                              paired_at=self.clock.now(),
+                              kind=paired.get("kind", "personalisation"))
             self.session = session
             self._check(session)
             return session
@@ -160,6 +181,9 @@ class Helper:
         """API and job, then reader and card. A job that cannot run any more ends the
         session; a reader or card problem leaves it waiting for the person to fix it."""
         session.error = None
+        if session.kind == "pin_unblock":
+            self._check_own_card(session)
+            return
         try:
             session.job = open_job(self.client, UUID(session.job["job_id"]), session.token)
         except RemoteError as error:
@@ -255,6 +279,158 @@ class Helper:
             if on_done is not None:
                 on_done()
 
+    # PIN services
+
+    def _check_own_card(self, session: Session) -> None:
+        """For a PIN unblock: the holder's own card (the serial the portal named) is in
+        the reader. The pairing has just shown that the API answers."""
+        try:
+            with self._card(1.0) as piv:
+                serial = read_serial(piv)
+        except HelperError as error:
+            error.values.setdefault("serial", session.serial)
+            session.state, session.error = "checking", error
+            return
+        except PersonalisationError as error:
+            session.state = "checking"
+            session.error = _card_trouble(error)
+            session.error.values["serial"] = session.serial
+            return
+        if serial != session.serial:
+            session.state = "checking"
+            session.error = HelperError("wrong_own_card", serial, serial=session.serial)
+            return
+        session.state = "ready"
+
+    def unblock(self, puk: str, pin: str, pin_again: str) -> Session:
+        """R16: the PUK and a new PIN to the card (RESET RETRY COUNTER), then only the
+        outcome to the API. A wrong PUK with tries left leaves the session ready; a
+        blocked PUK ends the card, and the API revokes it as puk_blocked."""
+        with self._lock:
+            self._expire()
+            session = self._current()
+            if session.kind != "pin_unblock" or session.state != "ready":
+                raise HelperError("not_ready", session.state)
+            _check_new_pin(pin, pin_again)
+            try:
+                pad_pin(puk)
+            except ValueError:
+                raise HelperError("puk_rules") from None
+            try:
+                with self._card(2.0) as piv:
+                    if read_serial(piv) != session.serial:
+                        raise HelperError("wrong_own_card", serial=session.serial)
+                    piv.reset_retry_counter(puk, pin)
+                outcome = "unblocked"
+            except WrongPin as refused:
+                if refused.tries_left > 0:
+                    raise HelperError("wrong_puk", tries=str(refused.tries_left)) from None
+                outcome = "puk_blocked"
+            except Blocked:
+                outcome = "puk_blocked"
+            except PersonalisationError as error:
+                raise _card_trouble(error) from None
+            try:
+                answer = self.client.post(
+                    f"/v1/pin-services/{session.job['job_id']}/result",
+                    json={"outcome": outcome},
+                    headers={"Authorization": f"Bearer {session.token}"})
+            except httpx.TransportError:
+                # the card has its new PIN (or is blocked for good); only the record waits
+                session.state, session.outcome = "failed", outcome
+                session.error = HelperError(f"{outcome}_not_recorded")
+                return session
+            if answer.status_code != 204:
+                session.state, session.outcome = "failed", outcome
+                session.error = HelperError(f"{outcome}_not_recorded", _code_of(answer))
+                return session
+            session.state, session.outcome = "done", outcome
+            return session
+
+    def change_pin(self, old: str, new: str, new_again: str) -> None:
+        """A PIN change, between the helper and the card alone (nothing is recorded)."""
+        try:
+            pad_pin(old)
+        except ValueError:
+            raise HelperError("pin_rules") from None
+        _check_new_pin(new, new_again)
+        if old == new:
+            raise HelperError("pin_unchanged")
+        with self._lock:
+            self._not_writing()
+            try:
+                with self._card(1.0) as piv:
+                    read_serial(piv)
+                    piv.change_pin(old, new)
+            except WrongPin as refused:
+                if refused.tries_left > 0:
+                    raise HelperError("wrong_pin", tries=str(refused.tries_left)) from None
+                raise HelperError("pin_blocked") from None
+            except Blocked:
+                raise HelperError("pin_blocked") from None
+            except PersonalisationError as error:
+                raise _card_trouble(error) from None
+
+    def inspect(self) -> dict[str, Any]:
+        """Check my card: which card is in the reader, whose it is, its status in the
+        store and the days until it ends. A blank card says so; the store's answer is
+        asked with the card's public authentication certificate."""
+        with self._lock:
+            self._not_writing()
+            try:
+                with self._card(1.0) as piv:
+                    found = identify(piv)
+                    if found.serial is None or not piv.has_certificate(Slot.AUTHENTICATION):
+                        return {"serial": found.serial or found.chip_id, "blank": True}
+                    der = piv.get_certificate(Slot.AUTHENTICATION)
+            except PersonalisationError as error:
+                raise _card_trouble(error) from None
+            except (CardError, PivError) as error:
+                raise HelperError("card_unreadable", str(error)) from None
+        try:
+            certificate = x509.load_der_x509_certificate(der)
+            identity = identity_of(certificate)
+        except (ValueError, DomainError):
+            raise HelperError("not_a_zorgid_card", "its certificate cannot be read") from None
+        facts: dict[str, Any] = {"serial": found.serial, "blank": False,
+                                 "holder_name": identity.name,
+                                 "uzi_number": identity.uzi_number}
+        try:
+            answer = self.client.post("/v1/card-checks", json={
+                "certificate": certificate.public_bytes(Encoding.PEM).decode()})
+        except httpx.TransportError:
+            raise HelperError("api_unreachable_check", self.api) from None
+        if answer.status_code != 200:
+            raise HelperError(_code_of(answer), answer.text[:200])
+        checked = answer.json()
+        facts.update({key: checked.get(key) for key in (
+            "status", "days_left", "revocation_reason", "suspension_reason", "card_id")})
+        facts["expires_at"] = dt.datetime.fromisoformat(checked["expires_at"]) \
+            if checked.get("expires_at") else None
+        return facts
+
+    def _not_writing(self) -> None:
+        if self.session is not None and self.session.state == "writing":
+            raise HelperError("helper_busy", "a card is being written here")
+
+    @contextlib.contextmanager
+    def _card(self, timeout: float) -> Iterator[PivSession]:
+        """The card in the reader, its PIV application selected; the reader's troubles
+        (no reader, no card, card pulled out) as the helper's codes."""
+        transport = self.readers.connect(self.reader_filter, timeout)
+        try:
+            piv = PivSession(ApduConnection(transport))
+            try:
+                yield piv
+            except (CardError, PivError, PersonalisationError, HelperError):
+                raise
+            except Exception as error:
+                if _removed(error):
+                    raise HelperError("card_removed_service", str(error)) from None
+                raise
+        finally:
+            _close(transport)
+
     def wait(self, timeout: float = 120.0) -> None:
         """Until the background write has ended (for tests and for a clean exit)."""
         if self._worker is not None:
@@ -298,9 +474,31 @@ def _code_of(answer: httpx.Response) -> str:
         return "api_error"
 
 
+def _card_trouble(error: PersonalisationError) -> HelperError:
+    """A card that could not be read as a ZORG-ID card: pulled out, or not one of ours."""
+    if _pulled_out(error):
+        return HelperError("card_removed_service", error.detail)
+    return HelperError("not_a_zorgid_card", error.detail)
+
+
+def _check_new_pin(pin: str, pin_again: str) -> None:
+    try:
+        pad_pin(pin)
+    except ValueError:
+        raise HelperError("pin_rules") from None
+    if pin != pin_again:
+        raise HelperError("pin_mismatch")
+
+
+def _removed(error: BaseException) -> bool:
+    """The reader's word for a card taken out (pyscard's, through adapters.reader.pcsc,
+    or a test's transport): told by name, so this module needs no pyscard."""
+    return type(error).__name__ in ("CardRemoved", "NoCard")
+
+
 def _pulled_out(error: PersonalisationError) -> bool:
     cause = error.__cause__
-    return cause is not None and type(cause).__name__ in ("CardRemoved", "NoCard")
+    return cause is not None and _removed(cause)
 
 
 def _close(transport: Transport) -> None:

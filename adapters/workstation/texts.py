@@ -4,6 +4,7 @@ and per code what went wrong and what to do next."""
 from __future__ import annotations
 
 from adapters.http.portal.texts import ERRORS_NL
+from adapters.http.portal.texts import TEXTS as PORTAL_TEXTS
 
 TEXTS: dict[str, dict[str, str]] = {
     "nl": {
@@ -32,6 +33,36 @@ TEXTS: dict[str, dict[str, str]] = {
         "done_next": "U kunt de kaart nu gebruiken. In het portaal staat de kaart als actief.",
         "failed": "Het is niet gelukt", "again": "Opnieuw beginnen",
         "language": "English",
+        "intro_more": "Hebt u al een kaart? Dan kunt u hier ook uw pincode wijzigen of uw "
+                      "kaart controleren. Pincode vergeten of geblokkeerd? Kies dat in het "
+                      "portaal bij uw kaart: het portaal toont dan een koppelcode voor "
+                      "hieronder.",
+        "services": "Uw kaart", "change_pin": "Pincode wijzigen",
+        "inspect": "Controleer mijn kaart", "home": "Terug",
+        "change_pin_intro": "Steek uw ZORG-ID Smartcard in de lezer. Typ uw huidige pincode "
+                            "en kies een nieuwe van 6 tot 8 cijfers.",
+        "old_pin": "Huidige pincode", "new_pin": "Nieuwe pincode",
+        "new_pin_again": "Nieuwe pincode nogmaals", "change": "Pincode wijzigen",
+        "pin_changed": "Uw pincode is gewijzigd. Gebruik voortaan de nieuwe pincode.",
+        "unblock_title": "Pincode deblokkeren",
+        "unblock_for": "Pincode deblokkeren voor", "own_card": "Kaart",
+        "unblock_intro": "Typ de PUK die u bij het maken van de kaart koos, en kies een "
+                         "nieuwe pincode van 6 tot 8 cijfers. Let op: na drie keer een "
+                         "verkeerde PUK is de kaart niet meer te gebruiken.",
+        "unblock": "Pincode deblokkeren",
+        "unblocked": "Uw pincode is gedeblokkeerd. U kunt de kaart weer gebruiken met uw "
+                     "nieuwe pincode.",
+        "puk_blocked": "Ook de PUK is nu geblokkeerd, dus deze kaart kan niet meer worden "
+                       "gebruikt. De kaart is ingetrokken. Maak in het portaal een nieuwe "
+                       "kaart; u hebt daarvoor uw UZI-pas en een blanco kaart nodig.",
+        "check_title": "Uw kaart", "serial": "Kaartnummer", "holder": "Houder",
+        "status": "Status", "days_left": "Dagen tot het einde",
+        "blank_card": "Dit is een blanco kaart: er staat nog geen ZORG-ID op. Maak er in "
+                      "het portaal een kaart van.",
+        "status_active": "actief", "status_suspended": "geschorst",
+        "status_revoked": "ingetrokken", "status_expired": "verlopen",
+        "status_personalising": "wordt gemaakt", "status_blank": "blanco",
+        "ends_soon": "Uw kaart loopt binnenkort af. Vraag op tijd een nieuwe kaart aan.",
     },
     "en": {
         "title": "ZORG-ID Workstation",
@@ -58,8 +89,41 @@ TEXTS: dict[str, dict[str, str]] = {
         "done_next": "You can use the card now. The portal shows it as active.",
         "failed": "It did not work", "again": "Start again",
         "language": "Nederlands",
+        "intro_more": "Have a card already? Then you can change your PIN or check your card "
+                      "here too. PIN forgotten or blocked? Choose that at your card in the "
+                      "portal: it then shows a pairing code to type below.",
+        "services": "Your card", "change_pin": "Change PIN", "inspect": "Check my card",
+        "home": "Back",
+        "change_pin_intro": "Put your ZORG-ID Smartcard in the reader. Type your current PIN "
+                            "and choose a new one of 6 to 8 digits.",
+        "old_pin": "Current PIN", "new_pin": "New PIN", "new_pin_again": "New PIN again",
+        "change": "Change PIN",
+        "pin_changed": "Your PIN has been changed. Use the new PIN from now on.",
+        "unblock_title": "Unblock the PIN", "unblock_for": "Unblock the PIN for",
+        "own_card": "Card",
+        "unblock_intro": "Type the PUK you chose when the card was made, and choose a new "
+                         "PIN of 6 to 8 digits. Mind: after three wrong PUKs the card can no "
+                         "longer be used.",
+        "unblock": "Unblock the PIN",
+        "unblocked": "Your PIN is unblocked. You can use the card again with your new PIN.",
+        "puk_blocked": "The PUK is now blocked too, so this card can no longer be used. The "
+                       "card has been revoked. Make a new card in the portal; you need your "
+                       "UZI pass and a blank card for it.",
+        "check_title": "Your card", "serial": "Card number", "holder": "Holder",
+        "status": "Status", "days_left": "Days until it ends",
+        "blank_card": "This is a blank card: there is no ZORG-ID on it yet. Make a card of "
+                      "it in the portal.",
+        "status_active": "active", "status_suspended": "suspended",
+        "status_revoked": "revoked", "status_expired": "expired",
+        "status_personalising": "being made", "status_blank": "blank",
+        "ends_soon": "Your card ends soon. Ask for a new card in time.",
     },
 }
+
+# why a card was revoked, as the portal says it
+TEXTS_REASONS: dict[str, dict[str, str]] = {
+    lang: {key[len("reason_"):]: text for key, text in PORTAL_TEXTS[lang].items()
+           if key.startswith("reason_")} for lang in ("nl", "en")}
 
 # per code: what went wrong and what to do next; {serial} is the job's blank card
 PROBLEMS: dict[str, dict[str, str]] = {
@@ -101,6 +165,30 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "not_ready": "De kaart is nog niet gecontroleerd.",
         "api_error": "De ZORG-ID-server gaf een onverwacht antwoord. Probeer het later "
                      "opnieuw.",
+        "wrong_own_card": "Dit is niet uw kaart {serial}. Steek die kaart in de lezer en "
+                          "klik op Opnieuw controleren.",
+        "wrong_puk": "De PUK is onjuist. U kunt het nog {tries} keer proberen; daarna is de "
+                     "kaart niet meer te gebruiken.",
+        "wrong_pin": "De huidige pincode is onjuist. U kunt het nog {tries} keer proberen. "
+                     "Pincode vergeten? Kies in het portaal bij uw kaart 'Pincode vergeten "
+                     "of geblokkeerd'.",
+        "pin_blocked": "Uw pincode is geblokkeerd. Kies in het portaal bij uw kaart "
+                       "'Pincode vergeten of geblokkeerd' en deblokkeer hem hier met uw PUK.",
+        "pin_unchanged": "Kies een nieuwe pincode die anders is dan de huidige.",
+        "not_a_zorgid_card": "Dit is geen ZORG-ID Smartcard, of hij kan niet gelezen worden. "
+                             "Steek uw ZORG-ID-kaart in de lezer en probeer het opnieuw.",
+        "card_removed_service": "De kaart is uit de lezer gehaald. Steek hem terug en "
+                                "probeer het opnieuw.",
+        "api_unreachable_check": "De ZORG-ID-server is niet bereikbaar, dus de status van "
+                                 "de kaart is niet bekend. Controleer de internetverbinding "
+                                 "en probeer het opnieuw.",
+        "unblocked_not_recorded": "Uw pincode is gedeblokkeerd en u kunt de kaart weer "
+                                  "gebruiken, maar de ZORG-ID-server kon het niet "
+                                  "vastleggen. U hoeft niets te doen.",
+        "puk_blocked_not_recorded": "Ook de PUK is geblokkeerd, dus deze kaart kan niet meer "
+                                    "worden gebruikt, maar de ZORG-ID-server kon dat niet "
+                                    "vastleggen. Trek de kaart in het portaal in (reden: "
+                                    "PUK geblokkeerd) en maak een nieuwe kaart.",
         **ERRORS_NL,
     },
     "en": {
@@ -136,6 +224,28 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "no_job": "Type the pairing code from the portal first.",
         "not_ready": "The card has not been checked yet.",
         "api_error": "The ZORG-ID server answered unexpectedly. Try again later.",
+        "wrong_own_card": "This is not your card {serial}. Put that card in the reader and "
+                          "click Check again.",
+        "wrong_puk": "The PUK is wrong. You can try {tries} more times; after that the card "
+                     "can no longer be used.",
+        "wrong_pin": "The current PIN is wrong. You can try {tries} more times. Forgot it? "
+                     "Choose 'PIN forgotten or blocked' at your card in the portal.",
+        "pin_blocked": "Your PIN is blocked. Choose 'PIN forgotten or blocked' at your card "
+                       "in the portal and unblock it here with your PUK.",
+        "pin_unchanged": "Choose a new PIN that differs from the current one.",
+        "not_a_zorgid_card": "This is not a ZORG-ID Smartcard, or it cannot be read. Put "
+                             "your ZORG-ID card in the reader and try again.",
+        "card_removed_service": "The card was taken out of the reader. Put it back and try "
+                                "again.",
+        "api_unreachable_check": "The ZORG-ID server does not answer, so the card's status "
+                                 "is not known. Check the internet connection and try "
+                                 "again.",
+        "unblocked_not_recorded": "Your PIN is unblocked and the card can be used again, but "
+                                  "the ZORG-ID server could not record it. Nothing to do.",
+        "puk_blocked_not_recorded": "The PUK is blocked too, so this card can no longer be "
+                                    "used, but the ZORG-ID server could not record it. "
+                                    "Revoke the card in the portal (reason: PUK blocked) "
+                                    "and make a new card.",
     },
 }
 

@@ -19,7 +19,7 @@ from jinja2 import DictLoader, Environment, select_autoescape
 
 from adapters.http.portal.formats import Formats
 from adapters.workstation.helper import STEPS, Helper, HelperError
-from adapters.workstation.texts import TEXTS, problem
+from adapters.workstation.texts import TEXTS, TEXTS_REASONS, problem
 
 PAGE = """<!doctype html>
 <html lang="{{ lang }}"><head><meta charset="utf-8">
@@ -51,6 +51,11 @@ START = """{% extends "page" %}{% block content %}
    maxlength="12" autofocus></label>
  <button type="submit" id="pair">{{ t("pair") }}</button>
 </form>
+<p class="small">{{ t("intro_more") }}</p>
+<h2>{{ t("services") }}</h2>
+<p><a href="/pin?lang={{ lang }}" id="change-pin">{{ t("change_pin") }}</a></p>
+<form method="post" action="/inspect?lang={{ lang }}">
+ <button type="submit" id="inspect">{{ t("inspect") }}</button></form>
 <h2>{{ t("readers") }}</h2>
 <ul id="readers">{% for reader in readers %}<li>{{ reader.name }}:
  {% if reader.card == "?" %}{{ t("unknown_card") }}{% elif reader.card %}{{ t("card_in") }}
@@ -58,9 +63,14 @@ START = """{% extends "page" %}{% block content %}
 {% else %}<li>{{ t("no_readers") }}</li>{% endfor %}</ul>
 {% endblock %}"""
 
+WHO = """{% if session.kind == "pin_unblock" %}<p>{{ t("unblock_for") }}
+ <strong id="holder">{{ session.holder_name }}</strong>. {{ t("own_card") }}
+ <strong>{{ session.serial }}</strong>.</p>{% else %}<p>{{ t("for") }}
+ <strong id="holder">{{ session.holder_name }}</strong>. {{ t("blank") }}
+ <strong>{{ session.serial }}</strong>.</p>{% endif %}"""
+
 CHECK = """{% extends "page" %}{% block content %}
-<p>{{ t("for") }} <strong id="holder">{{ session.holder_name }}</strong>.
- {{ t("blank") }} <strong>{{ session.serial }}</strong>.</p>
+{% include "who" %}
 <h2>{{ t("checking") }}</h2>
 <p class="problem" id="problem">{{ problem }}</p>
 <form method="post" action="/check?lang={{ lang }}">
@@ -68,8 +78,7 @@ CHECK = """{% extends "page" %}{% block content %}
 {% endblock %}"""
 
 SECRETS = """{% extends "page" %}{% block content %}
-<p>{{ t("for") }} <strong id="holder">{{ session.holder_name }}</strong>.
- {{ t("blank") }} <strong>{{ session.serial }}</strong>.</p>
+{% include "who" %}
 <h2>{{ t("choose") }}</h2>
 {% if problem %}<p class="problem" id="problem">{{ problem }}</p>{% endif %}
 <p>{{ t("rules") }}</p>
@@ -82,10 +91,62 @@ SECRETS = """{% extends "page" %}{% block content %}
 <p class="small">{{ t("secret_note") }}</p>
 {% endblock %}"""
 
+UNBLOCK = """{% extends "page" %}{% block content %}
+{% include "who" %}
+<h2>{{ t("unblock_title") }}</h2>
+{% if problem %}<p class="problem" id="problem">{{ problem }}</p>{% endif %}
+<p>{{ t("unblock_intro") }}</p>
+<form method="post" action="/unblock?lang={{ lang }}" autocomplete="off">
+ {% for name in ("puk", "new_pin", "new_pin_again") %}
+ <label>{{ t(name) }} <input type="password" name="{{ name }}" inputmode="numeric"
+   pattern="[0-9]{6,8}" minlength="6" maxlength="8" required></label>{% endfor %}
+ <button type="submit" id="unblock">{{ t("unblock") }}</button>
+</form>
+<p class="small">{{ t("secret_note") }}</p>
+{% endblock %}"""
+
+PIN = """{% extends "page" %}{% block content %}
+<h2>{{ t("change_pin") }}</h2>
+{% if problem %}<p class="problem" id="problem">{{ problem }}</p>{% endif %}
+{% if changed %}<p class="done" id="done">{{ t("pin_changed") }}</p>
+<p><a href="/?lang={{ lang }}" id="home">{{ t("home") }}</a></p>{% else %}
+<p>{{ t("change_pin_intro") }}</p>
+<form method="post" action="/pin?lang={{ lang }}" autocomplete="off">
+ {% for name in ("old_pin", "new_pin", "new_pin_again") %}
+ <label>{{ t(name) }} <input type="password" name="{{ name }}" inputmode="numeric"
+   pattern="[0-9]{6,8}" minlength="6" maxlength="8" required></label>{% endfor %}
+ <button type="submit" id="change">{{ t("change") }}</button>
+</form>
+<p class="small">{{ t("secret_note") }}</p>
+<p><a href="/?lang={{ lang }}">{{ t("home") }}</a></p>{% endif %}
+{% endblock %}"""
+
+INSPECT = """{% extends "page" %}{% block content %}
+<h2>{{ t("check_title") }}</h2>
+{% if problem %}<p class="problem" id="problem">{{ problem }}</p>
+{% elif facts.blank %}<p id="blank">{{ t("blank_card") }}</p>
+{% else %}<table id="facts">
+<tr><th>{{ t("serial") }}</th><td>{{ facts.serial }}</td></tr>
+<tr><th>{{ t("holder") }}</th>
+ <td id="holder">{{ facts.holder_name }} (UZI {{ facts.uzi_number }})</td></tr>
+<tr><th>{{ t("status") }}</th><td id="status">{{ t("status_" + facts.status) }}{% if facts.reason %}
+ ({{ facts.reason }}){% endif %}</td></tr>
+{% if ends %}<tr><th>{{ t("valid_until") }}</th><td id="ends">{{ ends }}</td></tr>
+<tr><th>{{ t("days_left") }}</th><td id="days-left">{{ facts.days_left }}</td></tr>{% endif %}
+</table>
+{% if facts.status == "active" and facts.days_left is not none and facts.days_left <= 90 %}
+<p class="problem">{{ t("ends_soon") }}</p>{% endif %}{% endif %}
+<form method="post" action="/inspect?lang={{ lang }}">
+ <button type="submit" id="inspect">{{ t("inspect") }}</button></form>
+<p><a href="/?lang={{ lang }}" id="home">{{ t("home") }}</a></p>
+{% endblock %}"""
+
 PROGRESS = """{% extends "page" %}{% block content %}
-<p>{{ t("for") }} <strong id="holder">{{ session.holder_name }}</strong>.
- {{ t("blank") }} <strong>{{ session.serial }}</strong>.</p>
-{% if session.state == "writing" %}<h2>{{ t("progress") }}</h2><p>{{ t("keep_in") }}</p>
+{% include "who" %}
+{% if session.state == "done" and session.outcome %}<p class="{{ 'done' if session.outcome ==
+ 'unblocked' else 'problem' }}" id="done">{{ t(session.outcome) }}</p>
+<form method="post" action="/forget?lang={{ lang }}"><button type="submit">OK</button></form>
+{% elif session.state == "writing" %}<h2>{{ t("progress") }}</h2><p>{{ t("keep_in") }}</p>
 <ol class="steps" id="steps">{% for step in steps %}
  <li class="{{ 'now' if step == session.step else ('past' if loop.index0 < current else '') }}"
    >{{ t("step_" + step) }}</li>{% endfor %}</ol>
@@ -98,7 +159,9 @@ PROGRESS = """{% extends "page" %}{% block content %}
 {% endblock %}"""
 
 TEMPLATES = Environment(loader=DictLoader({"page": PAGE, "start": START, "check": CHECK,
-                                           "secrets": SECRETS, "progress": PROGRESS}),
+                                           "secrets": SECRETS, "progress": PROGRESS,
+                                           "who": WHO, "unblock": UNBLOCK, "pin": PIN,
+                                           "inspect": INSPECT}),
                         autoescape=select_autoescape(default=True, default_for_string=True))
 
 
@@ -156,7 +219,8 @@ def create_helper_app(helper: Helper, port: int) -> FastAPI:
         if session.state == "checking":
             return page(request, "check", session=session, problem=say(request, session.error))
         if session.state == "ready":
-            return page(request, "secrets", session=session)
+            return page(request, "unblock" if session.kind == "pin_unblock" else "secrets",
+                        session=session)
         ends = Formats(language(request)).long_day(session.ends_at) \
             if session.ends_at else None
         current = STEPS.index(session.step) if session.step in STEPS else 0
@@ -193,6 +257,47 @@ def create_helper_app(helper: Helper, port: int) -> FastAPI:
             return page(request, "secrets", status=422, session=session,
                         problem=say(request, error))
         return back(request)
+
+    @app.post("/unblock")
+    def unblock(request: Request, puk: Annotated[str, Form(max_length=16)],
+                new_pin: Annotated[str, Form(max_length=16)],
+                new_pin_again: Annotated[str, Form(max_length=16)]) -> Response:
+        try:
+            helper.unblock(puk, new_pin, new_pin_again)
+        except HelperError as error:
+            session = helper.current()
+            if session is None or session.state != "ready":
+                return back(request)
+            return page(request, "unblock", status=422, session=session,
+                        problem=say(request, error))
+        return back(request)
+
+    @app.get("/pin", response_class=HTMLResponse)
+    def pin_page(request: Request) -> HTMLResponse:
+        return page(request, "pin")
+
+    @app.post("/pin")
+    def change_pin(request: Request, old_pin: Annotated[str, Form(max_length=16)],
+                   new_pin: Annotated[str, Form(max_length=16)],
+                   new_pin_again: Annotated[str, Form(max_length=16)]) -> Response:
+        try:
+            helper.change_pin(old_pin, new_pin, new_pin_again)
+        except HelperError as error:
+            return page(request, "pin", status=422, problem=say(request, error))
+        return page(request, "pin", changed=True)
+
+    @app.post("/inspect")
+    def inspect(request: Request) -> Response:
+        lang = language(request)
+        try:
+            facts = helper.inspect()
+        except HelperError as error:
+            return page(request, "inspect", status=409, problem=say(request, error), facts={})
+        reason = facts.get("revocation_reason") or facts.get("suspension_reason")
+        facts["reason"] = TEXTS_REASONS.get(lang, {}).get(reason, reason) if reason else None
+        ends = Formats(lang).long_day(facts["expires_at"]) if facts.get("expires_at") \
+            else None
+        return page(request, "inspect", facts=facts, ends=ends)
 
     @app.post("/forget")
     def forget(request: Request) -> Response:

@@ -320,7 +320,7 @@ def test_a_card_check_answers_only_for_the_certificate_our_ca_recorded(identitie
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    api, headers, values, monkey = build_world(identities, tmp_path / "data")
+    api, _headers, values, monkey = build_world(identities, tmp_path / "data")
     client = TestClient(api)
     real = x509_.load_pem_x509_certificate(values["holder_certificate"].encode())
     before = api.state.lifecycle.clock.now()

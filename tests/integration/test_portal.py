@@ -385,3 +385,39 @@ def test_the_demo_login_offers_every_kind_of_person_in_every_kind_of_practice(tm
     assert roles - {"medewerker met kaart"} <= set(again["huisartsenpraktijk"])
     page = client.post("/portal/dev-login", data={"who": holder_key})
     assert page.status_code == 200 and "Ingelogd als" in page.text  # still usable
+
+
+def test_a_holder_asks_to_unblock_the_pin_and_sees_the_code_the_helper_and_the_end(portal):
+    """R16 in the portal: the code for ZORG-ID Werkplek, then which workstation took it;
+    a blocked PUK ends the card, and the page says so and offers a new card. Only the
+    holder may ask; a page reloaded without ?job= still shows the card creation."""
+    from adapters.http.job_tokens import pin_service_token
+
+    client = portal(EMPLOYEE_B)
+    app = client.app.state.lifecycle
+    card_id = app.get_card_by_serial(f"ZID{URA_B}01").id
+    assert "Pincode wijzigen" in client.get("/portal").text
+    page = client.post(f"/portal/cards/{card_id}/pin-services")
+    assert notice(page) == "Typ de koppelcode hieronder in ZORG-ID Werkplek."
+    code = re.search(r'id="pin-pairing-code">([^<]+)<', page.text).group(1)
+    taken = client.post("/v1/pairings", json={"code": code, "workstation": "balie-pc"})
+    assert taken.status_code == 200 and taken.json()["kind"] == "pin_unblock"
+    followed = client.get("/portal")
+    assert 'id="pin-pairing-code"' not in followed.text
+    assert "ZORG-ID Werkplek op balie-pc deblokkeert nu uw pincode" in followed.text
+    service = UUID(taken.json()["job_id"])
+    assert taken.json()["job_token"] == pin_service_token(client.app.state.job_secret, service)
+    assert client.post(f"/v1/pin-services/{service}/result", json={"outcome": "puk_blocked"},
+                       headers={"Authorization": f"Bearer {taken.json()['job_token']}"}
+                       ).status_code == 204
+    ended = client.get("/portal")
+    assert f"Uw kaart ZID{URA_B}01 is ingetrokken omdat ook de PUK geblokkeerd is." \
+        in ended.text
+    assert 'class="create"' in ended.text  # a new card, right there
+    head = app.head()
+    colleague = portal(DOCTOR_B).post(f"/portal/cards/{card_id}/pin-services")
+    assert notice(colleague) != "" and app.head() == head  # no one else, and no event
+    started = portal(EMPLOYEE_B).post("/portal/my-card", data={"serial": f"ZID{URA_B}02"})
+    assert notice(started) == "De aanmaak is gestart."
+    reloaded = client.get("/portal")  # no ?job=: the running creation is still shown
+    assert 'id="pairing-code"' in reloaded.text

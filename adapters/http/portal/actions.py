@@ -65,6 +65,13 @@ def revoke(card_id: UUID, request: Request, reason: Annotated[str, Form()]) -> R
     return _act(request, lambda app, by: app.revoke_card(card_id, reason, by), done="revoked")
 
 
+@router.post("/cards/{card_id}/pin-services")
+def start_pin_service(card_id: UUID, request: Request) -> RedirectResponse:
+    """Pincode vergeten of geblokkeerd: the page then shows the code for ZORG-ID Werkplek."""
+    return _act(request, lambda app, by: app.start_pin_service(card_id, by),
+                done="pin_service_started")
+
+
 @router.post("/cards/{card_id}/resume")
 def resume(card_id: UUID, request: Request) -> RedirectResponse:
     return _act(request, lambda app, by: app.resume_card(card_id, by), done="resumed")

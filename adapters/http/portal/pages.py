@@ -4,7 +4,7 @@ expires when) and an employee's own cards and card creation."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +20,7 @@ from adapters.http.deps import principal
 from adapters.http.job_tokens import pairing_code
 from adapters.http.portal.formats import Formats
 from adapters.http.portal.texts import ERRORS_NL, TEXTS, language
-from domain.card import PAIRING_TIMEOUT, RevocationReason
+from domain.card import PAIRING_TIMEOUT, PERSONALISATION_TIMEOUT, RevocationReason
 from domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
 from domain.order import check_quantity, order_lines, vat_cents
 from projections import (
@@ -32,6 +32,7 @@ from projections import (
     jobs,
     links,
     orders,
+    pin_services,
     practices,
 )
 from projections.base import ts
@@ -40,11 +41,29 @@ router = APIRouter(prefix="/portal", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
 
 
+def _pin_service(request: Request, db: Any, card_id: str, now: datetime) -> dict[str, Any] | None:
+    """The card's newest PIN unblock, as the portal shows it: its code while it can be
+    typed in, the workstation once one took it, the outcome for an hour after."""
+    service = pin_services.latest(db, card_id)
+    if service is None:
+        return None
+    if service["status"] == "started":
+        if service["started_at"] < (ts(now - PAIRING_TIMEOUT) or ""):
+            return None
+        return {**service, "pairing_code": pairing_code(request.app.state.job_secret,
+                                                        UUID(service["service_id"]))}
+    if service["status"] in ("claimed", "unblocked", "puk_blocked") and \
+            service["updated_at"] >= (ts(now - timedelta(hours=1)) or ""):
+        return service
+    return None
+
+
 def render(request: Request, name: str, **context: Any) -> HTMLResponse:
     lang = language(request)
     texts = TEXTS[lang]
     response = templates.TemplateResponse(request, name, {
-        "lang": lang, "t": lambda key: texts.get(key, key), "dev": request.app.state.dev,
+        "lang": lang, "t": lambda key: texts.get(key, key), "texts": texts,
+        "dev": request.app.state.dev,
         **Formats(lang).context(), **context})
     # one-click buttons: no other site may frame these pages
     response.headers["X-Frame-Options"] = "DENY"
@@ -198,24 +217,29 @@ def portal(request: Request) -> Any:
                              "expiring": counts,
                              "ending_soon": expiry.expiring(db, now, 90, ura),
                              "scale": 90 / max(1, *(c for _, c in counts))})
-        mine = [{**card, "link_requests": links.requests_of_card(db, card["card_id"])}
+        mine = [{**card, "link_requests": links.requests_of_card(db, card["card_id"]),
+                 "pin_service": _pin_service(request, db, card["card_id"], now)}
                 for card in cards.cards_of_holder(db, who.uzi_number, now)]
         invitations = links.invitations_for(db, who.uzi_number)
         usable = [c for c in mine if c["status"] in ("active", "suspended")]
-        job = None
         if request.query_params.get("job"):
             job = jobs.job(db, request.query_params["job"])
-            if job is not None and job["holder_uzi_number"] != who.uzi_number:
-                job = None  # a job is its holder's business only
-            if job is not None:
-                card = cards.card(db, job["card_id"], now)
-                job = {**job, "serial": card["serial"] if card else ""}
-                if job["status"] == "started" and job["workstation"] is None and \
-                        job["started_at"] >= (ts(now - PAIRING_TIMEOUT) or ""):
-                    job["pairing_code"] = pairing_code(request.app.state.job_secret,
-                                                       UUID(job["job_id"]))
+        else:  # a reload without ?job= still shows the holder's recent one
+            job = jobs.latest_of_holder(db, who.uzi_number,
+                                        ts(now - PERSONALISATION_TIMEOUT) or "")
+        if job is not None and job["holder_uzi_number"] != who.uzi_number:
+            job = None  # a job is its holder's business only
+        if job is not None:
+            card = cards.card(db, job["card_id"], now)
+            job = {**job, "serial": card["serial"] if card else ""}
+            if job["status"] == "started" and job["workstation"] is None and \
+                    job["started_at"] >= (ts(now - PAIRING_TIMEOUT) or ""):
+                job["pairing_code"] = pairing_code(request.app.state.job_secret,
+                                                   UUID(job["job_id"]))
     message = request.query_params.get("msg")
     texts = TEXTS[language(request)]
+    ended = [c for c in mine if c["status"] == "revoked"
+             and c["revocation_reason"] == "puk_blocked"]
     return render(request, "portal.html", who=f"{who.name} ({who.uzi_number})",
                    practices=sections, my_cards=mine if mine or not sections else None,
                    reasons=[r.value for r in RevocationReason
@@ -223,6 +247,7 @@ def portal(request: Request) -> Any:
                    notice=texts.get(message) if message else None,
                    error=notices.read(request, request.query_params.get("error")), job=job,
                    invitations=invitations, usable_card=usable[-1] if usable else None,
+                   puk_blocked=ended[-1] if ended and not usable else None,
                    refresh=job is not None and job["status"] in ("started",
                                                                  "certificates_issued"))
 

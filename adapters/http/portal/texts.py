@@ -64,6 +64,34 @@ TEXTS: dict[str, dict[str, str]] = {
                        "klaar is.",
         "paired_with": "ZORG-ID Werkplek op",
         "paired_next": "maakt nu uw kaart. Volg de stappen daar; deze pagina ververst vanzelf.",
+        "failed_card_removed": "De kaart is uit de lezer gehaald voordat hij klaar was. De "
+                               "kaart is nog blanco: start het aanmaken opnieuw en laat de "
+                               "kaart in de lezer tot het klaar is.",
+        "failed_wrong_card": "Er zat een andere kaart in de lezer dan de blanco kaart die u "
+                             "koos. Start het aanmaken opnieuw met de juiste kaart.",
+        "failed_choose_pin": "Er gebeurde te lang niets op de werkplek. Start het aanmaken "
+                             "opnieuw.",
+        "failed_abandoned": "De werkplek meldde zich niet meer. De kaart is nog blanco: start "
+                            "het aanmaken opnieuw.",
+        "failed_read_card": "De kaart kon niet gelezen worden. Steek hem opnieuw in de lezer "
+                            "en start het aanmaken opnieuw.",
+        "failed_other": "Het schrijven van de kaart is niet afgemaakt. De kaart is nog "
+                        "blanco: start het aanmaken opnieuw.",
+        "pin": "Pincode", "change_pin": "Pincode wijzigen",
+        "change_pin_how": "Open ZORG-ID Werkplek op de computer met de kaartlezer, steek uw "
+                          "kaart erin en kies Pincode wijzigen. U hebt er geen code voor "
+                          "nodig.",
+        "pin_forgotten": "Pincode vergeten of geblokkeerd",
+        "pin_service_started": "Typ de koppelcode hieronder in ZORG-ID Werkplek.",
+        "pin_pairing_hint": "Open ZORG-ID Werkplek, steek uw kaart in de lezer en typ daar "
+                            "deze koppelcode om uw pincode te deblokkeren",
+        "pin_pairing_valid": "De code is 15 minuten geldig en werkt één keer. U hebt uw PUK "
+                             "nodig; die typt u in ZORG-ID Werkplek, niet hier.",
+        "pin_paired_next": "deblokkeert nu uw pincode. Volg de stappen daar.",
+        "pin_unblocked": "Uw pincode is gedeblokkeerd. U kunt uw kaart weer gebruiken.",
+        "puk_blocked_card": "Uw kaart {serial} is ingetrokken omdat ook de PUK geblokkeerd "
+                            "is. Maak hieronder een nieuwe kaart: typ het serienummer van een "
+                            "blanco kaart van uw praktijk en klik op Starten.",
         "invoices": "Facturen", "invoice_number": "Factuurnummer", "period": "Periode",
         "guest_use": "Gastgebruik", "from": "Van", "until": "Tot en met", "end": "Beëindigen",
         "grant_guest_use": "Gastgebruik toekennen",
@@ -162,6 +190,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "ws_step_pin": "Choose your PIN and PUK in ZORG-ID Workstation and wait until the "
                        "card is ready.",
         "paired_with": "ZORG-ID Workstation on",
+        "failed_card_removed": "The card was taken out before it was ready. It is still "
+                               "blank: start again and leave the card in until it is done.",
+        "failed_wrong_card": "Another card than the blank card you chose was in the reader. "
+                             "Start again with the right card.",
+        "failed_choose_pin": "Nothing happened at the workstation for too long. Start again.",
+        "failed_abandoned": "The workstation stopped reporting. The card is still blank: "
+                            "start again.",
+        "failed_read_card": "The card could not be read. Put it back in the reader and "
+                            "start again.",
+        "failed_other": "Writing the card was not finished. The card is still blank: start "
+                        "again.",
+        "pin": "PIN", "change_pin": "Change PIN",
+        "change_pin_how": "Open ZORG-ID Workstation on the computer with the card reader, "
+                          "put your card in and choose Change PIN. No code is needed.",
+        "pin_forgotten": "PIN forgotten or blocked",
+        "pin_service_started": "Type the pairing code below into ZORG-ID Workstation.",
+        "pin_pairing_hint": "Open ZORG-ID Workstation, put your card in the reader and type "
+                            "this pairing code there to unblock your PIN",
+        "pin_pairing_valid": "The code is valid for 15 minutes and works once. You need your "
+                             "PUK; you type it into ZORG-ID Workstation, not here.",
+        "pin_paired_next": "is unblocking your PIN now. Follow its steps.",
+        "pin_unblocked": "Your PIN is unblocked. You can use your card again.",
+        "puk_blocked_card": "Your card {serial} has been revoked because its PUK is blocked "
+                            "too. Make a new card below: type the serial of a blank card of "
+                            "your practice and click Start.",
         "paired_next": "is making your card now. Follow its steps; this page refreshes by "
                        "itself.",
         "creation_started": "Creation has started.",
