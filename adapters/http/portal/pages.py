@@ -224,9 +224,11 @@ def portal(request: Request) -> Any:
         usable = [c for c in mine if c["status"] in ("active", "suspended")]
         if request.query_params.get("job"):
             job = jobs.job(db, request.query_params["job"])
-        else:  # a reload without ?job= still shows the holder's recent one
+        else:  # a reload without ?job= still shows the holder's running or failed one
             job = jobs.latest_of_holder(db, who.uzi_number,
                                         ts(now - PERSONALISATION_TIMEOUT) or "")
+            if job is not None and job["status"] == "activated":
+                job = None  # the card's row says it
         if job is not None and job["holder_uzi_number"] != who.uzi_number:
             job = None  # a job is its holder's business only
         if job is not None:
