@@ -92,7 +92,7 @@ def checked_card(client: httpx.Client, job: dict[str, Any], token: str,
     try:
         return check_card(piv, job)
     except PersonalisationError as error:
-        report_failure(client, job, token, error.step, error.detail)
+        report_failure(client, job, token, failed_step(error), error.detail)
         raise
 
 
@@ -129,10 +129,7 @@ def write_job(client: httpx.Client, job: dict[str, Any], token: str, piv: PivSes
                 raise error.__cause__ from None
             raise
     except PersonalisationError as error:
-        # a card taken out is what the person did, whichever step it cut short
-        pulled = type(error.__cause__).__name__ in ("CardRemoved", "NoCard")
-        report_failure(client, job, token, "card_removed" if pulled else error.step,
-                       error.detail)
+        report_failure(client, job, token, failed_step(error), error.detail)
         raise
     if progress is not None:
         progress("activate")
@@ -144,6 +141,13 @@ def write_job(client: httpx.Client, job: dict[str, Any], token: str, piv: PivSes
         return RemoteResult(serial, True, ends)
     except PersonalisationError:
         return RemoteResult(serial, False, ends)
+
+
+def failed_step(error: PersonalisationError) -> str:
+    """The step a failure is recorded at: a card taken out is what the person did (and
+    what the portal then tells them), whichever step it cut short."""
+    pulled = type(error.__cause__).__name__ in ("CardRemoved", "NoCard")
+    return "card_removed" if pulled else error.step
 
 
 def report_failure(client: httpx.Client, job: dict[str, Any], token: str, step: str,

@@ -70,4 +70,7 @@ def serve_vpcd(card: Chip, host: str = "127.0.0.1", port: int = 35963,
                     sock.sendall(struct.pack(">H", len(card.atr)) + card.atr)
                 continue
             response = card.process(payload)
-            sock.sendall(struct.pack(">H", len(response)) + response)
+            try:
+                sock.sendall(struct.pack(">H", len(response)) + response)
+            except OSError:  # pulled out while it answered
+                return

@@ -95,6 +95,7 @@ class Session:
     kind: str = "personalisation"  # or pin_unblock
     state: str = "checking"  # checking, ready (PIN and PUK wanted), writing, done, failed
     outcome: str | None = None  # of a PIN unblock: unblocked or puk_blocked
+    unreported: bool = False  # failed while the API was away: not yet told
     step: str | None = None
     error: HelperError | None = None
     reader: str | None = None
@@ -187,9 +188,11 @@ class Helper:
         try:
             session.job = open_job(self.client, UUID(session.job["job_id"]), session.token)
         except RemoteError as error:
-            self._give_up(session, HelperError(
-                "api_unreachable" if error.code == "api_unreachable" else "job_not_running",
-                error.message))
+            if error.code == "api_unreachable":  # it may come back: check again then
+                session.state, session.error = "checking", HelperError(error.code,
+                                                                       error.message)
+            else:
+                self._give_up(session, HelperError("job_not_running", error.message))
             return
         transport = None
         try:
@@ -261,8 +264,11 @@ class Helper:
             error.values.setdefault("serial", session.serial)
             session.state, session.error = "failed", error
         except RemoteError as error:
+            # the API went away mid-way, so it does not know yet: tell it when it is back
+            session.unreported = error.code == "api_unreachable"
             session.state = "failed"
-            session.error = HelperError(error.code, error.message)
+            session.error = HelperError("api_lost" if session.unreported else error.code,
+                                        error.message)
         except PersonalisationError as error:
             session.state = "failed"
             code = "card_removed" if _pulled_out(error) else (
@@ -439,10 +445,17 @@ class Helper:
     # the rest
 
     def forget(self) -> None:
-        """Back to the start page, once a job has ended; a running one stays."""
+        """Back to the start page, once a job has ended; a running one stays. A failure
+        the API could not be told of is told now (if it answers), so the blank card can
+        be started again at once rather than after the job's timeout."""
         with self._lock:
-            if self.session is not None and self.session.state in ("done", "failed"):
-                self.session = None
+            session = self.session
+            if session is None or session.state not in ("done", "failed"):
+                return
+            if session.unreported and session.kind == "personalisation":
+                report_failure(self.client, session.job, session.token, "api_unreachable",
+                               "the ZORG-ID server did not answer while the card was written")
+            self.session = None
 
     def current(self) -> Session | None:
         with self._lock:

@@ -130,6 +130,9 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "nl": {
         "api_unreachable": "De ZORG-ID-server is niet bereikbaar. Controleer de "
                            "internetverbinding en klik op Opnieuw controleren.",
+        "api_lost": "De ZORG-ID-server was niet meer bereikbaar terwijl de kaart werd "
+                    "geschreven. De kaart is nog blanco. Controleer de internetverbinding, "
+                    "klik op Opnieuw beginnen en start het aanmaken opnieuw in het portaal.",
         "job_not_running": "Deze aanmaak loopt niet meer (klaar, mislukt of verlopen). "
                            "Start het aanmaken opnieuw in het portaal.",
         "job_idle": "Er gebeurde te lang niets; deze aanmaak is gestopt. Start het aanmaken "
@@ -194,6 +197,9 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "en": {
         "api_unreachable": "The ZORG-ID server does not answer. Check the internet "
                            "connection and click Check again.",
+        "api_lost": "The ZORG-ID server stopped answering while the card was written. The "
+                    "card is still blank. Check the internet connection, click Start again "
+                    "and start creating the card again in the portal.",
         "job_not_running": "This card creation no longer runs (done, failed or expired). "
                            "Start it again in the portal.",
         "job_idle": "Nothing happened for too long; this card creation was stopped. Start "

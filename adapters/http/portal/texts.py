@@ -75,6 +75,9 @@ TEXTS: dict[str, dict[str, str]] = {
                             "het aanmaken opnieuw.",
         "failed_read_card": "De kaart kon niet gelezen worden. Steek hem opnieuw in de lezer "
                             "en start het aanmaken opnieuw.",
+        "failed_api_unreachable": "De ZORG-ID-server was even niet bereikbaar terwijl de "
+                                  "kaart werd geschreven. De kaart is nog blanco: start het "
+                                  "aanmaken opnieuw.",
         "failed_other": "Het schrijven van de kaart is niet afgemaakt. De kaart is nog "
                         "blanco: start het aanmaken opnieuw.",
         "pin": "Pincode", "change_pin": "Pincode wijzigen",
@@ -199,6 +202,8 @@ TEXTS: dict[str, dict[str, str]] = {
                             "start again.",
         "failed_read_card": "The card could not be read. Put it back in the reader and "
                             "start again.",
+        "failed_api_unreachable": "The ZORG-ID server did not answer while the card was "
+                                  "written. The card is still blank: start again.",
         "failed_other": "Writing the card was not finished. The card is still blank: start "
                         "again.",
         "pin": "PIN", "change_pin": "Change PIN",
