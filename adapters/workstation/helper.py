@@ -35,6 +35,7 @@ import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from adapters.http.job_tokens import normal_code
 from adapters.pki.uzi import identity_of
 from adapters.reader.apdu import ApduConnection, Transport
 from adapters.reader.personalise import (
@@ -154,6 +155,8 @@ class Helper:
             if self.session is not None and self.session.state in ("checking", "ready",
                                                                    "writing"):
                 raise HelperError("helper_busy", "a card is being made here already")
+            if normal_code(code) is None:
+                raise HelperError("invalid_pairing_code")
             try:
                 answer = self.client.post("/v1/pairings", json={
                     "code": code, "workstation": self.workstation})

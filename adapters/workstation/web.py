@@ -165,6 +165,11 @@ TEMPLATES = Environment(loader=DictLoader({"page": PAGE, "start": START, "check"
                         autoescape=select_autoescape(default=True, default_for_string=True))
 
 
+# what a person typed: a missing or odd field is the helper's to judge (with a message
+# that says what to do), never a bare validation error
+Typed = Annotated[str, Form()]
+
+
 def language(request: Request) -> str:
     return "en" if request.query_params.get("lang") == "en" else "nl"
 
@@ -229,7 +234,7 @@ def create_helper_app(helper: Helper, port: int) -> FastAPI:
                     problem=say(request, session.error))
 
     @app.post("/pair")
-    def pair(request: Request, code: Annotated[str, Form(max_length=32)]) -> Response:
+    def pair(request: Request, code: Typed = "") -> Response:
         try:
             helper.pair(code)
         except HelperError as error:
@@ -244,10 +249,10 @@ def create_helper_app(helper: Helper, port: int) -> FastAPI:
         return back(request)
 
     @app.post("/write")
-    def write(request: Request, pin: Annotated[str, Form(max_length=16)],
-              pin_again: Annotated[str, Form(max_length=16)],
-              puk: Annotated[str, Form(max_length=16)],
-              puk_again: Annotated[str, Form(max_length=16)]) -> Response:
+    def write(request: Request, pin: Typed = "",
+              pin_again: Typed = "",
+              puk: Typed = "",
+              puk_again: Typed = "") -> Response:
         try:
             helper.start(pin, pin_again, puk, puk_again)
         except HelperError as error:
@@ -259,9 +264,9 @@ def create_helper_app(helper: Helper, port: int) -> FastAPI:
         return back(request)
 
     @app.post("/unblock")
-    def unblock(request: Request, puk: Annotated[str, Form(max_length=16)],
-                new_pin: Annotated[str, Form(max_length=16)],
-                new_pin_again: Annotated[str, Form(max_length=16)]) -> Response:
+    def unblock(request: Request, puk: Typed = "",
+                new_pin: Typed = "",
+                new_pin_again: Typed = "") -> Response:
         try:
             helper.unblock(puk, new_pin, new_pin_again)
         except HelperError as error:
@@ -277,9 +282,9 @@ def create_helper_app(helper: Helper, port: int) -> FastAPI:
         return page(request, "pin")
 
     @app.post("/pin")
-    def change_pin(request: Request, old_pin: Annotated[str, Form(max_length=16)],
-                   new_pin: Annotated[str, Form(max_length=16)],
-                   new_pin_again: Annotated[str, Form(max_length=16)]) -> Response:
+    def change_pin(request: Request, old_pin: Typed = "",
+                   new_pin: Typed = "",
+                   new_pin_again: Typed = "") -> Response:
         try:
             helper.change_pin(old_pin, new_pin, new_pin_again)
         except HelperError as error:

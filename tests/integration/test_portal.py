@@ -421,3 +421,23 @@ def test_a_holder_asks_to_unblock_the_pin_and_sees_the_code_the_helper_and_the_e
     assert notice(started) == "De aanmaak is gestart."
     reloaded = client.get("/portal")  # no ?job=: the running creation is still shown
     assert 'id="pairing-code"' in reloaded.text
+
+
+def test_a_failed_creation_says_in_dutch_what_happened_and_what_to_do(portal):
+    """The portal says what ZORG-ID Werkplek said: a card taken out, the wrong card, a
+    workstation gone quiet; any other step still gets a way forward."""
+    client = portal(ASSISTANT_A)
+    for step, text in (("card_removed", "De kaart is uit de lezer gehaald voordat hij klaar "
+                                        "was."),
+                       ("wrong_card", "Er zat een andere kaart in de lezer"),
+                       ("choose_pin", "Er gebeurde te lang niets op de werkplek."),
+                       ("generate_key", "Het schrijven van de kaart is niet afgemaakt.")):
+        page = client.post("/portal/my-card", data={"serial": f"ZID{URA_A}01"})
+        job_id = re.search(r"[?&]job=([0-9a-f-]{36})", str(page.url)).group(1)
+        token = job_token(client.app.state.job_secret, UUID(job_id))
+        assert client.post(f"/v1/personalisation-jobs/{job_id}/result",
+                           json={"outcome": "failed", "step": step, "detail": "x"},
+                           headers={"Authorization": f"Bearer {token}"}).status_code == 204
+        failed = client.get("/portal")  # without ?job=: the failed one is still shown
+        found = re.search(r'id="job-failure" class="problem">([^<]*)<', failed.text)
+        assert found and found.group(1).startswith(text), (step, found)
