@@ -4,6 +4,7 @@ forwarded by a trusted TLS proxy, or a service from its bearer token."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -130,3 +131,12 @@ def authenticate(request: Request, settings: AuthSettings, tokens: TokenStore,
     return Principal("person", uzi_pass=verdict.identity.to_pass(zorgid_card=via_card),
                      via_card=via_card,
                      certificate_serial=verdict.identity.serial_number)
+
+
+def require_bearer(authorization: str | None, expected: str, message: str) -> None:
+    """The request's bearer token is `expected` (a job's or a PIN service's, derived),
+    compared in constant time; else `invalid_job_token` with `message`."""
+    given = authorization or ""
+    token = given[7:].strip() if given.lower().startswith("bearer ") else ""
+    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise Unauthenticated("invalid_job_token", message)

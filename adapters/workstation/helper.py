@@ -28,7 +28,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import httpx
@@ -58,6 +58,7 @@ from domain.clock import Clock
 from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # what the person sees, in order; the card's own steps map onto these
 STEPS = ("read_card", "generate_key", "put_certificate", "activate")
@@ -99,7 +100,6 @@ class Session:
     unreported: bool = False  # failed while the API was away: not yet told
     step: str | None = None
     error: HelperError | None = None
-    reader: str | None = None
     ends_at: dt.datetime | None = None
     identity: CardIdentity | None = None
 
@@ -197,24 +197,13 @@ class Helper:
             else:
                 self._give_up(session, HelperError("job_not_running", error.message))
             return
-        transport = None
-        try:
-            transport = self.readers.connect(self.reader_filter, 1.0)
-            session.reader = getattr(transport, "reader", self.reader_filter)
-            session.identity = check_card(PivSession(ApduConnection(transport)), session.job)
-        except HelperError as error:
-            error.values.setdefault("serial", session.serial)
-            session.state, session.error = "checking", error
+        identity = self._examine(session, lambda piv: check_card(piv, session.job),
+                                 lambda error: HelperError(
+                                     error.code if error.code != "personalisation_failed"
+                                     else "card_unreadable", error.detail))
+        if identity is None:
             return
-        except PersonalisationError as error:
-            session.state = "checking"
-            session.error = HelperError(error.code if error.code != "personalisation_failed"
-                                        else "card_unreadable", error.detail,
-                                        serial=session.serial)
-            return
-        finally:
-            if transport is not None:
-                _close(transport)
+        session.identity = identity
         session.state = "ready"
 
     # write
@@ -293,17 +282,8 @@ class Helper:
     def _check_own_card(self, session: Session) -> None:
         """For a PIN unblock: the holder's own card (the serial the portal named) is in
         the reader. The pairing has just shown that the API answers."""
-        try:
-            with self._card(1.0) as piv:
-                serial = read_serial(piv)
-        except HelperError as error:
-            error.values.setdefault("serial", session.serial)
-            session.state, session.error = "checking", error
-            return
-        except PersonalisationError as error:
-            session.state = "checking"
-            session.error = _card_trouble(error)
-            session.error.values["serial"] = session.serial
+        serial = self._examine(session, read_serial, _card_trouble)
+        if serial is None:
             return
         if serial != session.serial:
             session.state = "checking"
@@ -417,6 +397,19 @@ class Helper:
         facts["expires_at"] = dt.datetime.fromisoformat(checked["expires_at"]) \
             if checked.get("expires_at") else None
         return facts
+
+    def _examine(self, session: Session, look: Callable[[PivSession], T],
+                 trouble: Callable[[PersonalisationError], HelperError]) -> T | None:
+        """`look` at the card in the reader before anything secret is asked; a reader or
+        card problem leaves the session checking, with what to do (None then)."""
+        try:
+            with self._card(1.0) as piv:
+                return look(piv)
+        except (HelperError, PersonalisationError) as error:
+            problem = error if isinstance(error, HelperError) else trouble(error)
+            problem.values.setdefault("serial", session.serial)
+            session.state, session.error = "checking", problem
+            return None
 
     def _not_writing(self) -> None:
         if self.session is not None and self.session.state == "writing":

@@ -54,6 +54,36 @@ def proc_arguments() -> str:
     return "\n".join(texts)
 
 
+def wait_until_up(url: str, seconds: float = 30) -> None:
+    """Until the helper's start page answers."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(url + "/").status_code == 200:
+                return
+        time.sleep(0.2)
+
+
+def clicker(browser, wait):
+    """`click(element)`: click, and wait until the browser has left the page."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+
+    def replaced(page) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    def click(element) -> None:
+        page = browser.find_element(By.TAG_NAME, "html")
+        element.click()
+        wait.until(lambda _: replaced(page))
+
+    return click
+
+
 @pytest.fixture
 def chromium():
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
@@ -77,7 +107,6 @@ def chromium():
 
 
 def test_an_employee_makes_their_card_with_the_helper(pcscd, chromium, tmp_path):
-    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as appears
     from selenium.webdriver.support.ui import WebDriverWait
@@ -99,12 +128,7 @@ def test_an_employee_makes_their_card_with_the_helper(pcscd, chromium, tmp_path)
                  "--port", str(helper_port), "--no-browser", "--name", "balie-pc",
                  "--reader", pcscd], env=env, stdout=sink, stderr=subprocess.STDOUT)
         helper_url = f"http://127.0.0.1:{helper_port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(helper_url + "/").status_code == 200:
-                    break
-            time.sleep(0.2)
+        wait_until_up(helper_url)
         # neither another web site nor a rebinding page drives the helper
         foreign = httpx.post(helper_url + "/pair", data={"code": "ABCD-EFGH"},
                              headers={"Origin": "https://evil.example"})
@@ -116,17 +140,7 @@ def test_an_employee_makes_their_card_with_the_helper(pcscd, chromium, tmp_path)
         wait = WebDriverWait(browser, 30)
         SCREENSHOTS.mkdir(exist_ok=True)
 
-        def replaced(page) -> bool:
-            try:
-                page.is_enabled()
-            except WebDriverException:
-                return True
-            return False
-
-        def click(element) -> None:
-            page = browser.find_element(By.TAG_NAME, "html")
-            element.click()
-            wait.until(lambda _: replaced(page))
+        click = clicker(browser, wait)
 
         portal = f"http://portal.zorgid.test:{port}"
         browser.get(f"{portal}/portal/dev-login")

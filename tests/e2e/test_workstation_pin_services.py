@@ -10,14 +10,11 @@ portal say so in Dutch, and the portal offers a new card."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sqlite3
 import subprocess
 import time
-
-import httpx
 
 from tests.conftest import free_port
 from tests.e2e.test_workstation_helper import (
@@ -27,6 +24,8 @@ from tests.e2e.test_workstation_helper import (
     SCREENSHOTS,
     blank_card_and_employee,
     chromium,  # noqa: F401  (the fixture)
+    clicker,
+    wait_until_up,
 )
 from tests.support import wait_for_health, zorgid_command
 
@@ -34,7 +33,6 @@ NEW_PIN, NEWER_PIN = "350817", "60194027"
 
 
 def test_pin_change_unblock_and_a_blocked_puk_through_the_helper(pcscd, chromium, tmp_path):  # noqa: F811
-    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as appears
     from selenium.webdriver.support.ui import WebDriverWait
@@ -54,12 +52,7 @@ def test_pin_change_unblock_and_a_blocked_puk_through_the_helper(pcscd, chromium
              "--port", str(helper_port), "--no-browser", "--name", "balie-pc",
              "--reader", pcscd], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         helper_url = f"http://127.0.0.1:{helper_port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(helper_url + "/").status_code == 200:
-                    break
-            time.sleep(0.2)
+        wait_until_up(helper_url)
         card = subprocess.Popen([*zorgid_command(), "virtual-card", "--data-dir", str(demo),
                                  "--state", str(tmp_path / "card.json"), "--serial", serial],
                                 env=env, stderr=subprocess.DEVNULL)
@@ -69,17 +62,7 @@ def test_pin_change_unblock_and_a_blocked_puk_through_the_helper(pcscd, chromium
         wait = WebDriverWait(browser, 30)
         SCREENSHOTS.mkdir(exist_ok=True)
 
-        def replaced(page) -> bool:
-            try:
-                page.is_enabled()
-            except WebDriverException:
-                return True
-            return False
-
-        def click(element) -> None:
-            page = browser.find_element(By.TAG_NAME, "html")
-            element.click()
-            wait.until(lambda _: replaced(page))
+        click = clicker(browser, wait)
 
         def by_id(name: str):
             return wait.until(appears.presence_of_element_located((By.ID, name)))

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import AwareDatetime, ConfigDict, Field
 
-from adapters.http.auth import Unauthenticated
+from adapters.http.auth import require_bearer
 from adapters.http.deps import ViewsDb, lifecycle
 from adapters.http.errors import Unavailable
 from adapters.http.job_tokens import (
@@ -125,11 +125,8 @@ class Result(RequestBody):
 
 
 def _job(job_id: UUID, request: Request, db: Any, authorization: str | None) -> dict[str, Any]:
-    token = (authorization or "")[7:].strip() if (authorization or "").lower().startswith(
-        "bearer ") else ""
-    expected = job_token(request.app.state.job_secret, job_id)
-    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise Unauthenticated("invalid_job_token", "this is not the token of that job")
+    require_bearer(authorization, job_token(request.app.state.job_secret, job_id),
+                   "this is not the token of that job")
     found = jobs.job(db, str(job_id))
     if found is None:
         raise NotFound("job_not_found", "there is no such personalisation job")

@@ -13,7 +13,6 @@ Neither the PUK nor any PIN ever reaches this side."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -23,7 +22,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import AwareDatetime, Field
 
-from adapters.http.auth import Unauthenticated
+from adapters.http.auth import require_bearer
 from adapters.http.deps import PersonCaller, ViewsDb, lifecycle
 from adapters.http.job_tokens import pairing_code, pin_service_token
 from adapters.http.schemas import ERRORS, Answer, RequestBody
@@ -78,11 +77,8 @@ def start_pin_service(card_id: UUID, caller: PersonCaller, request: Request) -> 
 @router.post("/v1/pin-services/{service_id}/result", status_code=204)
 def pin_service_result(service_id: UUID, body: PinServiceResult, request: Request, db: ViewsDb,
            authorization: Annotated[str | None, Header()] = None) -> Response:
-    token = (authorization or "")[7:].strip() if (authorization or "").lower().startswith(
-        "bearer ") else ""
-    expected = pin_service_token(request.app.state.job_secret, service_id)
-    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise Unauthenticated("invalid_job_token", "this is not the token of that service")
+    require_bearer(authorization, pin_service_token(request.app.state.job_secret, service_id),
+                   "this is not the token of that service")
     found = pin_services.service(db, str(service_id))
     if found is None:
         raise NotFound("pin_service_not_found", "there is no such PIN service")
