@@ -82,26 +82,26 @@ SECRETS = """{% extends "page" %}{% block content %}
 <h2>{{ t("choose") }}</h2>
 {% if problem %}<p class="problem" id="problem">{{ problem }}</p>{% endif %}
 <p>{{ t("rules") }}</p>
-<form method="post" action="/write?lang={{ lang }}" autocomplete="off">
- {% for name in ("pin", "pin_again", "puk", "puk_again") %}
- <label>{{ t(name) }} <input type="password" name="{{ name }}" inputmode="numeric"
-   pattern="[0-9]{6,8}" minlength="6" maxlength="8" required></label>{% endfor %}
- <button type="submit" id="make">{{ t("make") }}</button>
-</form>
+{% with action="/write", names=("pin", "pin_again", "puk", "puk_again"), button="make",
+   label="make" %}{% include "secret_form" %}{% endwith %}
 <p class="small">{{ t("secret_note") }}</p>
 {% endblock %}"""
+
+# PIN and PUK fields: hidden, digits only, 6 to 8, never filled back in
+SECRET_FORM = """<form method="post" action="{{ action }}?lang={{ lang }}" autocomplete="off">
+ {% for name in names %}
+ <label>{{ t(name) }} <input type="password" name="{{ name }}" inputmode="numeric"
+   pattern="[0-9]{6,8}" minlength="6" maxlength="8" required></label>{% endfor %}
+ <button type="submit" id="{{ button }}">{{ t(label) }}</button>
+</form>"""
 
 UNBLOCK = """{% extends "page" %}{% block content %}
 {% include "who" %}
 <h2>{{ t("unblock_title") }}</h2>
 {% if problem %}<p class="problem" id="problem">{{ problem }}</p>{% endif %}
 <p>{{ t("unblock_intro") }}</p>
-<form method="post" action="/unblock?lang={{ lang }}" autocomplete="off">
- {% for name in ("puk", "new_pin", "new_pin_again") %}
- <label>{{ t(name) }} <input type="password" name="{{ name }}" inputmode="numeric"
-   pattern="[0-9]{6,8}" minlength="6" maxlength="8" required></label>{% endfor %}
- <button type="submit" id="unblock">{{ t("unblock") }}</button>
-</form>
+{% with action="/unblock", names=("puk", "new_pin", "new_pin_again"), button="unblock",
+   label="unblock" %}{% include "secret_form" %}{% endwith %}
 <p class="small">{{ t("secret_note") }}</p>
 {% endblock %}"""
 
@@ -111,12 +111,8 @@ PIN = """{% extends "page" %}{% block content %}
 {% if changed %}<p class="done" id="done">{{ t("pin_changed") }}</p>
 <p><a href="/?lang={{ lang }}" id="home">{{ t("home") }}</a></p>{% else %}
 <p>{{ t("change_pin_intro") }}</p>
-<form method="post" action="/pin?lang={{ lang }}" autocomplete="off">
- {% for name in ("old_pin", "new_pin", "new_pin_again") %}
- <label>{{ t(name) }} <input type="password" name="{{ name }}" inputmode="numeric"
-   pattern="[0-9]{6,8}" minlength="6" maxlength="8" required></label>{% endfor %}
- <button type="submit" id="change">{{ t("change") }}</button>
-</form>
+{% with action="/pin", names=("old_pin", "new_pin", "new_pin_again"), button="change",
+   label="change" %}{% include "secret_form" %}{% endwith %}
 <p class="small">{{ t("secret_note") }}</p>
 <p><a href="/?lang={{ lang }}">{{ t("home") }}</a></p>{% endif %}
 {% endblock %}"""
@@ -161,7 +157,8 @@ PROGRESS = """{% extends "page" %}{% block content %}
 TEMPLATES = Environment(loader=DictLoader({"page": PAGE, "start": START, "check": CHECK,
                                            "secrets": SECRETS, "progress": PROGRESS,
                                            "who": WHO, "unblock": UNBLOCK, "pin": PIN,
-                                           "inspect": INSPECT}),
+                                           "inspect": INSPECT,
+                                           "secret_form": SECRET_FORM}),
                         autoescape=select_autoescape(default=True, default_for_string=True))
 
 
