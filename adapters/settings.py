@@ -69,6 +69,12 @@ class Settings:
     policy_notice: str = DEFAULT_POLICY_NOTICE
     # who sends the invoices: name, address, KvK and VAT number, one line each
     invoice_seller: tuple[str, ...] = DEFAULT_INVOICE_SELLER
+    # reminders by e-mail (R17): smtp://[user@]host[:port] (STARTTLS when the server offers
+    # it, required with ?starttls=required), smtps:// for TLS from the start
+    smtp_url: str = field(default="", repr=False)
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str = "ZORG-ID Smartcard <noreply@zorgid.invalid>"
+    smtp_ca_file: Path | None = None  # trust for the mail server's certificate, besides the OS's
 
     @classmethod
     def from_env(
@@ -128,6 +134,10 @@ class Settings:
             invoice_seller=tuple(line.strip() for line in env["ZORGID_INVOICE_SELLER"].split("|")
                                  if line.strip()) if env.get("ZORGID_INVOICE_SELLER")
             else DEFAULT_INVOICE_SELLER,
+            smtp_url=env.get("ZORGID_SMTP_URL", "").strip(),
+            smtp_password=_secret(env, "ZORGID_SMTP_PASSWORD", "smtp-password"),
+            smtp_from=env.get("ZORGID_SMTP_FROM") or "ZORG-ID Smartcard <noreply@zorgid.invalid>",
+            smtp_ca_file=_path(env.get("ZORGID_SMTP_CA_FILE")),
         )
 
     @property

@@ -32,7 +32,15 @@ from domain.card import (
 from domain.chip import Chip, chip_id
 from domain.clock import Clock, SystemClock
 from domain.errors import InvalidValue, NotAllowed, NotFound, RuleViolation
-from domain.identity import Actor, CardSerial, CardType, Ura, UziNumber, UziPass
+from domain.identity import (
+    Actor,
+    CardSerial,
+    CardType,
+    Ura,
+    UziNumber,
+    UziPass,
+    email_address,
+)
 from domain.log import LoggedEvent, topic_of
 from domain.mandate import Mandate
 from domain.order import BlankCardOrder, Pricing
@@ -44,6 +52,16 @@ from domain.text import plain_text
 from domain.transcodings import DateAsISO
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a reminder of a card goes to: its holder (ura None) or a manager of a
+    practice it is linked to."""
+
+    uzi_number: str
+    email: str
+    ura: str | None
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -623,6 +641,64 @@ class CardLifecycle(Application[UUID]):
         if person is not None:
             person.clear_active_card(card.id, revocation_reason.value, actor, now)
         self.save(card, person)
+
+    # e-mail addresses and reminders (R17)
+
+    @command
+    def set_email(self, email: str, by: UziPass) -> None:
+        """Whoever is logged in leaves (or changes) where reminders reach them."""
+        address = email_address(email)
+        actor, now = self._authenticated(by)
+        person = self._person(by.uzi_number, actor, now)
+        person.set_email(address, actor, now)
+        self.save(person)
+
+    @command
+    def remove_email(self, by: UziPass) -> None:
+        actor, now = self._authenticated(by)
+        person = self.find_person(by.uzi_number)
+        if person is not None:
+            person.remove_email(actor, now)
+            self.save(person)
+
+    def reminder_recipients(self, card_id: UUID) -> list[Recipient]:
+        """R17: the holder and the managers of the card's linked practices, each once,
+        who left an e-mail address."""
+        card = self.get_card(card_id)
+        wanted: dict[str, str | None] = {}
+        if card.holder_uzi_number is not None:
+            wanted[card.holder_uzi_number] = None
+        for practice in self._linked_practices(card):
+            for uzi_number in sorted(practice.managers):
+                wanted.setdefault(uzi_number, practice.ura)
+        found = []
+        for uzi_number, ura in wanted.items():
+            person = self.find_person(uzi_number)
+            if person is not None and person.email is not None:
+                found.append(Recipient(uzi_number, person.email, ura))
+        return found
+
+    @command
+    def claim_reminder(self, uzi_number: str, card_id: UUID, days_before: int,
+                       message_id: str, by: Actor) -> bool:
+        """Before sending: recorded once (Person.ReminderSending); False when it was
+        claimed already, by this run or another, so it is not sent again."""
+        person = self.find_person(uzi_number)
+        if person is None or person.email is None or \
+                person.reminder_status(card_id, days_before) not in (None, "failed"):
+            return False
+        person.claim_reminder(card_id, days_before, message_id, by, self.clock.now())
+        self.save(person)
+        return True
+
+    @command
+    def confirm_reminder(self, uzi_number: str, card_id: UUID, days_before: int,
+                         delivered: bool, detail: str, by: Actor) -> None:
+        person = self.find_person(uzi_number)
+        if person is None:
+            raise NotFound("person_not_found", "there is no such person")
+        person.confirm_reminder(card_id, days_before, delivered, detail, by, self.clock.now())
+        self.save(person)
 
     # expiry (R4, R11)
 

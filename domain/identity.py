@@ -243,3 +243,18 @@ class CardHolder:
     def from_event(cls, holder: dict[str, str]) -> CardHolder:
         return cls(holder["uzi_number"], holder["given_name"], holder["surname"],
                    holder["ura"], holder["role"], holder["agb"])
+
+
+def email_address(value: object) -> str:
+    """An e-mail address as people type it, normalised (domain in lower case); checked for
+    its form only, not by asking the DNS (``invalid_email``)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    text = str(value).strip()
+    if len(text) > 254:
+        raise InvalidValue("invalid_email", "an e-mail address has at most 254 characters")
+    try:
+        return str(validate_email(text, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        raise InvalidValue("invalid_email", "this is not an e-mail address (as "
+                           "naam@praktijk.nl)") from None

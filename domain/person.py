@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.base import DomainEvent, PersonalIds
+from domain.errors import RuleViolation
 from domain.identity import Actor, UziNumber
 
 
@@ -64,11 +65,62 @@ class Person(Aggregate):
             person.active_card_id = None
             person.active_card_expires_at = None
 
+    class EmailAddressSet(Event):
+        """Where reminders reach this person (R17): personal data, as the whole of Person."""
+
+        TOPIC = "zorgid:Person.EmailAddressSet"
+        email: str
+
+        def apply(self, person: Person) -> None:
+            person.email = self.email
+
+    class EmailAddressRemoved(Event):
+        TOPIC = "zorgid:Person.EmailAddressRemoved"
+
+        def apply(self, person: Person) -> None:
+            person.email = None
+
+    class ReminderSending(Event):
+        """R17: this reminder is handed to the mail server now. Appended before the
+        sending, so no run sends it again, whatever happens after."""
+
+        TOPIC = "zorgid:Person.ReminderSending"
+        card_id: UUID
+        days_before: int
+        message_id: str
+
+        def apply(self, person: Person) -> None:
+            person.reminders[reminder_key(self.card_id, self.days_before)] = "sending"
+
+    class ReminderSent(Event):
+        """The mail server accepted the reminder."""
+
+        TOPIC = "zorgid:Person.ReminderSent"
+        card_id: UUID
+        days_before: int
+
+        def apply(self, person: Person) -> None:
+            person.reminders[reminder_key(self.card_id, self.days_before)] = "sent"
+
+    class ReminderFailed(Event):
+        """The mail server refused it or did not answer: nothing was delivered, so the
+        next run may try again."""
+
+        TOPIC = "zorgid:Person.ReminderFailed"
+        card_id: UUID
+        days_before: int
+        detail: str
+
+        def apply(self, person: Person) -> None:
+            person.reminders[reminder_key(self.card_id, self.days_before)] = "failed"
+
     def __init__(self, uzi_number: str, actor: dict[str, Any]) -> None:
         self.uzi_number = uzi_number
         self.manager_roles: dict[str, str] = {}
         self.active_card_id: UUID | None = None
         self.active_card_expires_at: datetime | None = None
+        self.email: str | None = None
+        self.reminders: dict[str, str] = {}  # card:days -> sending, sent or failed
 
     @staticmethod
     def create_id(uzi_number: str, ids: PersonalIds | None = None) -> UUID:
@@ -125,3 +177,42 @@ class Person(Aggregate):
                 actor=actor.to_dict(),
                 timestamp=now,
             )
+
+    # e-mail and reminders (R17)
+
+    def set_email(self, email: str, actor: Actor, now: datetime) -> None:
+        if email != self.email:
+            self.trigger_event(self.EmailAddressSet, email=email, actor=actor.to_dict(),
+                               timestamp=now)
+
+    def remove_email(self, actor: Actor, now: datetime) -> None:
+        if self.email is not None:
+            self.trigger_event(self.EmailAddressRemoved, actor=actor.to_dict(), timestamp=now)
+
+    def reminder_status(self, card_id: UUID, days_before: int) -> str | None:
+        return self.reminders.get(reminder_key(card_id, days_before))
+
+    def claim_reminder(self, card_id: UUID, days_before: int, message_id: str, actor: Actor,
+                       now: datetime) -> None:
+        """Once per card and threshold: again only after a failure the server reported."""
+        if self.email is None:
+            raise RuleViolation("no_email_address", "this person left no e-mail address")
+        if self.reminder_status(card_id, days_before) not in (None, "failed"):
+            raise RuleViolation("reminder_already_sent", "this reminder was sent already")
+        self.trigger_event(self.ReminderSending, card_id=card_id, days_before=days_before,
+                           message_id=message_id, actor=actor.to_dict(), timestamp=now)
+
+    def confirm_reminder(self, card_id: UUID, days_before: int, delivered: bool, detail: str,
+                         actor: Actor, now: datetime) -> None:
+        if self.reminder_status(card_id, days_before) != "sending":
+            raise RuleViolation("reminder_not_sending", "this reminder is not being sent")
+        if delivered:
+            self.trigger_event(self.ReminderSent, card_id=card_id, days_before=days_before,
+                               actor=actor.to_dict(), timestamp=now)
+        else:
+            self.trigger_event(self.ReminderFailed, card_id=card_id, days_before=days_before,
+                               detail=detail[:500], actor=actor.to_dict(), timestamp=now)
+
+
+def reminder_key(card_id: UUID, days_before: int) -> str:
+    return f"{card_id}:{days_before}"

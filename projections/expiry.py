@@ -73,7 +73,8 @@ def expiring(db: Database, now: datetime, within_days: int,
 def reminders_due(db: Database, now: datetime) -> list[dict[str, Any]]:
     """For each card in use, the most urgent reminder whose moment has come."""
     return list(db.query(
-        "SELECT card_id, holder_uzi_number, holder_name, expires_at, CASE "
+        "SELECT e.card_id, e.holder_uzi_number, e.holder_name, e.expires_at, c.serial, CASE "
         "WHEN remind_7_at <= :now THEN 7 WHEN remind_30_at <= :now THEN 30 ELSE 90 END "
-        "AS days FROM expiry WHERE remind_90_at <= :now AND expires_at > :now "
-        "ORDER BY expires_at", {"now": ts(now)}))
+        "AS days FROM expiry e LEFT JOIN cards c USING (card_id) "
+        "WHERE remind_90_at <= :now AND e.expires_at > :now "
+        "ORDER BY e.expires_at", {"now": ts(now)}))

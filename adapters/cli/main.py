@@ -20,7 +20,7 @@ from adapters.cli.cards import ca, cards, reader_agent, virtual_card, workstatio
 from adapters.cli.demo import demo
 from adapters.cli.kafka import kafka
 from adapters.cli.serve import serve, tokens
-from adapters.cli.store import events, expire, init
+from adapters.cli.store import events, expire, init, notify
 from adapters.cli.uzi import uzi
 from adapters.cli.views import billing, project
 from domain.errors import DomainError
@@ -70,6 +70,7 @@ cli.add_command(init)
 cli.add_command(demo)
 cli.add_command(events)
 cli.add_command(expire)
+cli.add_command(notify)
 cli.add_command(project)
 cli.add_command(billing)
 cli.add_command(audit)

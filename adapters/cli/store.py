@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from adapters.bootstrap import init_data_dir, open_lifecycle
+from adapters.bootstrap import init_data_dir, open_lifecycle, open_views_db
 from adapters.cli.options import data_dir_option, settings_for
+from adapters.settings import ConfigurationError
 from domain.application import LoggedEvent
 from domain.card import PERSONALISATION_TIMEOUT
 from domain.identity import Actor
@@ -99,3 +100,42 @@ def expire(data_dir: Path) -> None:
     if abandoned:
         click.echo(f"{len(abandoned)} personalisation(s) abandoned: no result in "
                    f"{PERSONALISATION_TIMEOUT.seconds // 60} minutes")
+
+
+@click.command()
+@data_dir_option
+def notify(data_dir: Path) -> None:
+    """Send the reminders that are due (R17): 90, 30 and 7 days before a card ends, one
+    e-mail each to its holder and the managers of its linked practices who left an address.
+    Each is recorded before and after the sending, so a second run (or one after a crash)
+    never sends one twice. Run it daily, after `zorgid expire`. Needs ZORGID_SMTP_URL.
+
+    \b
+    Example:
+      ZORGID_SMTP_URL=smtp://zorgid@mail.example:587?starttls=required \\
+        zorgid notify --data-dir ./data
+    """
+    from adapters.notify import SmtpServer, send_reminders
+    from projections import expiry
+    from projections.runner import ApplicationSource, Projector
+
+    settings = settings_for(data_dir)
+    if not settings.smtp_url:
+        raise ConfigurationError("set ZORGID_SMTP_URL (smtp://[user@]host[:port]) to send "
+                                 "reminders")
+    server = SmtpServer.of(settings)
+    app = open_lifecycle(settings)
+    db = open_views_db(settings)
+    try:
+        Projector(db).run_until_caught_up(ApplicationSource(app))
+        due = expiry.reminders_due(db, app.clock.now())
+        outcome = send_reminders(app, due, server.send, settings.smtp_from,
+                                 settings.public_url)
+    finally:
+        db.conn.close()
+        app.close()
+    click.echo(f"{outcome.sent} reminder(s) sent, {outcome.failed} not accepted by the mail "
+               f"server (tried again next run), {outcome.already} sent before")
+    for unconfirmed in outcome.unconfirmed:
+        click.echo(f"unconfirmed (a run stopped while sending; not sent again): {unconfirmed}",
+                   err=True)

@@ -835,6 +835,60 @@ class TestR16PinAndPuk:
                 app.get_card_by_serial(serials[2]).id, ASSISTANT_A)
 
 
+class TestR17Reminders:
+    """Each reminder is claimed once per person, card and threshold before it is sent,
+    and confirmed after; only those who left an address get one; a failure the mail
+    server reported may be tried again, a claim left unconfirmed may not."""
+
+    JOB = Actor.system("reminder-job")
+
+    @pytest.fixture
+    def card(self, app):
+        serials = ready_practice(app)
+        app.register_practice(URA_B, "Waarneem", "apotheek", DOCTOR_B)
+        card = create_card(app, serials[0])
+        app.request_link(card, URA_B, ASSISTANT_A)
+        app.link_card(card, URA_B, DOCTOR_B)
+        return card
+
+    def test_the_holder_and_the_managers_of_linked_practices_with_an_address(self, app, card):
+        assert app.reminder_recipients(card) == []
+        app.set_email("  Bea@Praktijk-Noord.NL ", ASSISTANT_A)
+        app.set_email("dirk@apotheek.example", DOCTOR_B)
+        assert [(r.uzi_number, r.email, r.ura) for r in app.reminder_recipients(card)] == [
+            (ASSISTANT_A.uzi_number, "Bea@praktijk-noord.nl", None),
+            (DOCTOR_B.uzi_number, "dirk@apotheek.example", URA_B)]
+        app.unlink_card(card, URA_B, DOCTOR_B)  # not the practice's card any more
+        app.remove_email(ASSISTANT_A)
+        assert app.reminder_recipients(card) == []
+
+    def test_a_reminder_is_claimed_once_and_confirmed(self, app, card):
+        app.set_email("bea@praktijk.nl", ASSISTANT_A)
+        since = app.head()
+        uzi = ASSISTANT_A.uzi_number
+        assert app.claim_reminder(uzi, card, 90, "<1@zorgid>", self.JOB)
+        assert not app.claim_reminder(uzi, card, 90, "<2@zorgid>", self.JOB)  # unconfirmed
+        app.confirm_reminder(uzi, card, 90, True, "", self.JOB)
+        assert not app.claim_reminder(uzi, card, 90, "<3@zorgid>", self.JOB)
+        assert app.claim_reminder(uzi, card, 30, "<4@zorgid>", self.JOB)  # the next one
+        assert new_events(app, since) == [
+            "Person.ReminderSending", "Person.ReminderSent", "Person.ReminderSending"]
+
+    def test_a_refused_sending_may_be_tried_again(self, app, refused, card):
+        app.set_email("bea@praktijk.nl", ASSISTANT_A)
+        uzi = ASSISTANT_A.uzi_number
+        refused("reminder_not_sending", app.confirm_reminder, uzi, card, 7, True, "",
+                self.JOB)
+        assert app.claim_reminder(uzi, card, 7, "<1@zorgid>", self.JOB)
+        app.confirm_reminder(uzi, card, 7, False, "SMTPRecipientsRefused", self.JOB)
+        assert app.claim_reminder(uzi, card, 7, "<2@zorgid>", self.JOB)
+
+    def test_no_address_no_reminder_and_a_bad_address_is_refused(self, app, refused, card):
+        assert not app.claim_reminder(ASSISTANT_A.uzi_number, card, 90, "<1@z>", self.JOB)
+        for bad in ("", "bea", "bea@", "@praktijk.nl", "bea@@praktijk.nl", "a" * 250 + "@b.nl"):
+            refused("invalid_email", app.set_email, bad, ASSISTANT_A)
+
+
 class TestEveryEventRecordsItsActor:
     def test_actor_and_moment_on_every_event(self, app):
         card = create_card(app, ready_practice(app)[0])
