@@ -657,9 +657,10 @@ class CardLifecycle(Application[UUID]):
     def remove_email(self, by: UziPass) -> None:
         actor, now = self._authenticated(by)
         person = self.find_person(by.uzi_number)
-        if person is not None:
-            person.remove_email(actor, now)
-            self.save(person)
+        if person is None or person.email is None:
+            raise NotFound("no_email_address", "you left no e-mail address")
+        person.remove_email(actor, now)
+        self.save(person)
 
     def reminder_recipients(self, card_id: UUID) -> list[Recipient]:
         """R17: the holder and the managers of the card's linked practices, each once,

@@ -302,6 +302,15 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
               "stale_personalisation_job", "pin_service_not_open", *CARD_STATE,
               *CONFLICT],
         e422=["invalid_pairing_code", "invalid_workstation", "invalid_field"]),
+    ("put", "/v1/me/email"): op(
+        "Leave an e-mail address for reminders (R17)",
+        "Anyone logged in as a person: 90, 30 and 7 days before a card of yours ends (or, "
+        "as a manager, a card linked to your practice), one e-mail each. Personal data: "
+        "encrypted at rest, not published to Kafka without --personal-data.", "person",
+        body=True, e409=CONFLICT, e422=["invalid_email", "invalid_field"]),
+    ("delete", "/v1/me/email"): op(
+        "Remove your e-mail address", "No more reminders by e-mail.", "person",
+        e404=["no_email_address"], e409=CONFLICT),
     ("post", "/v1/cards/{card_id}/pin-services"): op(
         "Unblock the PIN at a workstation (R16)",
         "The holder, logged in (with a UZI pass, since a card with a blocked PIN cannot log "

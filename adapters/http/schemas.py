@@ -264,6 +264,8 @@ class PersonMe(Answer):
         default_factory=list,
         description="practices that invited you to link your card (accept with POST "
                     "/v1/cards/{card_id}/links)")
+    email: str | None = Field(default=None, description="where your reminders go (R17); set "
+                                                        "with PUT /v1/me/email")
 
 
 class ServiceMe(Answer):

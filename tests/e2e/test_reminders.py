@@ -58,7 +58,7 @@ class Mailbox:
         self.lock = threading.Lock()
         self.kill: tuple[int, subprocess.Popen] | None = None
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls it so
         assert session.authenticated and session.ssl is not None
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content, policy=policy.default))

@@ -142,6 +142,8 @@ def build_world(identities, directory, variant: str = ""):
     from cryptography.hazmat.primitives.serialization import Encoding
     values["holder_certificate"] = holder_certificate.public_bytes(Encoding.PEM).decode()
     agent_token = job_token(api.state.job_secret, job)
+    if variant == "email_set":
+        app.set_email("houder@praktijk.example", passes["holder"])
     if variant == "pin_service":  # the holder's PIN unblock, taken by a helper: its token
         service = app.start_pin_service(card, passes["holder"])
         app.claim_pin_service(card, service, "balie-pc", Actor.system("workstation"))

@@ -89,6 +89,9 @@ COMMANDS = {  #                                           hold hcard coll  adm  
     "DELETE /v1/mandates/{mandate}":                        (403, 403, 403, 204, 403, 204, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
     "POST /v1/personalisation-jobs/{job}/public-keys {keys}": (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 200, 401, 401, 401),
     "POST /v1/personalisation-jobs/{job}/result {failed}":  (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 204, 401, 401, 401),
+    # R17: anyone logged in as a person leaves an address, and removes their own
+    "PUT /v1/me/email {email}":                             (204, 204, 204, 204, 204, 204, 204, 204, 403, 403, 403, 403, 401, 401, 401, 401),
+    "DELETE /v1/me/email email_set":                        (204, 204, 404, 404, 404, 404, 404, 404, 403, 403, 403, 403, 401, 401, 401, 401),
     # R16: only the holder asks for a PIN unblock; only the helper with its token reports
     "POST /v1/cards/{card}/pin-services":                   (201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
     "POST /v1/pin-services/{pin_service}/result {unblocked} pin_service": (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 204, 401, 401, 401),
@@ -115,6 +118,7 @@ BODIES = {
     "failed": {"outcome": "failed", "step": "generate_keys", "detail": "card pulled"},
     "wrong_pairing": {"code": "ZZZZ-ZZZZ", "workstation": "werkplek"},
     "unblocked": {"outcome": "unblocked"},
+    "email": {"email": "iemand@praktijk.example"},
     "puk_blocked": {"outcome": "puk_blocked"},
     "card_check": {"certificate": "{holder_certificate}"},  # from the world's values
 }

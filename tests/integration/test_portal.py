@@ -441,3 +441,22 @@ def test_a_failed_creation_says_in_dutch_what_happened_and_what_to_do(portal):
         failed = client.get("/portal")  # without ?job=: the failed one is still shown
         found = re.search(r'id="job-failure" class="problem">([^<]*)<', failed.text)
         assert found and found.group(1).startswith(text), (step, found)
+
+
+def test_anyone_leaves_an_email_address_for_reminders_and_removes_it(portal):
+    """R17 in the portal: saved in Dutch, a wrong one refused in Dutch (nothing appended),
+    and removed again."""
+    for person in (EMPLOYEE_B, DOCTOR_A):
+        client = portal(person)
+        app = client.app.state.lifecycle
+        page = client.post("/portal/email", data={"email": "iemand@praktijk.example"})
+        assert notice(page) == "Uw e-mailadres is opgeslagen."
+        assert 'value="iemand@praktijk.example"' in page.text
+        assert app.find_person(person.uzi_number).email == "iemand@praktijk.example"
+        head = app.head()
+        wrong = client.post("/portal/email", data={"email": "geen adres"})
+        assert notice(wrong) == "Dit is geen e-mailadres. Typ het als naam@praktijk.nl."
+        assert app.head() == head
+        gone = client.post("/portal/email/remove")
+        assert notice(gone).startswith("Uw e-mailadres is weggehaald")
+        assert app.find_person(person.uzi_number).email is None

@@ -72,6 +72,17 @@ def start_pin_service(card_id: UUID, request: Request) -> RedirectResponse:
                 done="pin_service_started")
 
 
+@router.post("/email")
+def set_email(request: Request, email: Annotated[str, Form(max_length=254)]) -> RedirectResponse:
+    """Herinneringen per e-mail (R17): where the reminders before a card ends go."""
+    return _act(request, lambda app, by: app.set_email(email, by), done="email_saved")
+
+
+@router.post("/email/remove")
+def remove_email(request: Request) -> RedirectResponse:
+    return _act(request, lambda app, by: app.remove_email(by), done="email_removed")
+
+
 @router.post("/cards/{card_id}/resume")
 def resume(card_id: UUID, request: Request) -> RedirectResponse:
     return _act(request, lambda app, by: app.resume_card(card_id, by), done="resumed")

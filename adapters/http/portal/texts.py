@@ -80,6 +80,13 @@ TEXTS: dict[str, dict[str, str]] = {
                                   "aanmaken opnieuw.",
         "failed_other": "Het schrijven van de kaart is niet afgemaakt. De kaart is nog "
                         "blanco: start het aanmaken opnieuw.",
+        "reminders": "Herinneringen per e-mail",
+        "reminders_intro": "90, 30 en 7 dagen voordat uw kaart afloopt (en als beheerder: "
+                           "een kaart van uw praktijk) krijgt u een e-mail, zodat u op tijd "
+                           "een nieuwe kaart maakt.",
+        "email": "E-mailadres", "save": "Opslaan", "remove_email": "E-mailadres weghalen",
+        "email_saved": "Uw e-mailadres is opgeslagen.",
+        "email_removed": "Uw e-mailadres is weggehaald; u krijgt geen herinneringen meer.",
         "pin": "Pincode", "change_pin": "Pincode wijzigen",
         "change_pin_how": "Open ZORG-ID Werkplek op de computer met de kaartlezer, steek uw "
                           "kaart erin en kies Pincode wijzigen. U hebt er geen code voor "
@@ -206,6 +213,13 @@ TEXTS: dict[str, dict[str, str]] = {
                                   "written. The card is still blank: start again.",
         "failed_other": "Writing the card was not finished. The card is still blank: start "
                         "again.",
+        "reminders": "Reminders by e-mail",
+        "reminders_intro": "90, 30 and 7 days before your card ends (and, as a manager, a "
+                           "card of your practice) you get an e-mail, so you make a new card "
+                           "in time.",
+        "email": "E-mail address", "save": "Save", "remove_email": "Remove e-mail address",
+        "email_saved": "Your e-mail address has been saved.",
+        "email_removed": "Your e-mail address has been removed; no more reminders.",
         "pin": "PIN", "change_pin": "Change PIN",
         "change_pin_how": "Open ZORG-ID Workstation on the computer with the card reader, "
                           "put your card in and choose Change PIN. No code is needed.",
@@ -289,6 +303,11 @@ ERRORS_NL = {
     "pairing_expired": "Deze koppelcode is verlopen. Vraag in het portaal een nieuwe code.",
     "pin_service_not_open": "Deze aanvraag voor uw pincode is afgelopen of vervangen door een "
                             "nieuwere. Vraag in het portaal een nieuwe code.",
+    "invalid_email": "Dit is geen e-mailadres. Typ het als naam@praktijk.nl.",
+    "no_email_address": "U hebt geen e-mailadres opgegeven.",
+    "person_not_found": "Deze persoon kennen we niet.",
+    "reminder_already_sent": "Deze herinnering is al verstuurd.",
+    "reminder_not_sending": "Deze herinnering wordt niet verstuurd.",
     "pin_service_not_found": "Deze aanvraag voor uw pincode kennen we niet. Vraag in het "
                              "portaal een nieuwe code.",
     "pin_service_not_claimed": "Deze aanvraag voor uw pincode is nog niet door een werkplek "

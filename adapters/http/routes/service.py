@@ -14,7 +14,7 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from adapters.http.auth import Principal
-from adapters.http.deps import Caller, ViewsDb, lifecycle, service_role
+from adapters.http.deps import Caller, PersonCaller, ViewsDb, lifecycle, service_role
 from adapters.http.errors import Unavailable
 from adapters.http.routes.common import is_manager
 from adapters.http.schemas import (
@@ -65,7 +65,30 @@ def me(caller: Caller, db: ViewsDb, request: Request) -> dict[str, Any]:
         "roles": practices.roles_of(db, who.uzi_number),
         "cards": cards.cards_of_holder(db, who.uzi_number, request.app.state.clock.now()),
         "link_invitations": links.invitations_for(db, who.uzi_number),
+        "email": _email_of(request, who.uzi_number),
     }
+
+
+def _email_of(request: Request, uzi_number: str) -> str | None:
+    person = lifecycle(request).find_person(uzi_number)
+    return person.email if person is not None else None
+
+
+class EmailRequest(RequestBody):
+    email: str = Field(max_length=254, description="where reminders before the end of a "
+                                                   "card reach you (R17)")
+
+
+@router.put("/v1/me/email", status_code=204, responses=ERRORS)
+def set_email(body: EmailRequest, caller: PersonCaller, request: Request) -> Response:
+    lifecycle(request).set_email(body.email, caller.person)
+    return Response(status_code=204)
+
+
+@router.delete("/v1/me/email", status_code=204, responses=ERRORS)
+def remove_email(caller: PersonCaller, request: Request) -> Response:
+    lifecycle(request).remove_email(caller.person)
+    return Response(status_code=204)
 
 
 @router.post("/v1/orders/{order_id}/shipment", status_code=204, responses=ERRORS)
