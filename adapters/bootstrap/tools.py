@@ -13,13 +13,36 @@ from adapters.audit.replay import history as replay_history
 from adapters.backup import backup, restore
 from adapters.bootstrap.store import demo_personal_ids_key, init_data_dir, open_lifecycle
 from adapters.demo import DEMO_START, DemoScenario, DemoSummary
+from adapters.notify import Outcome, SmtpServer, send_reminders
 from adapters.rekey import rekey
-from adapters.settings import Settings
+from adapters.settings import ConfigurationError, Settings
 from domain.clock import ManualClock
 from domain.errors import NotFound, RuleViolation
 
 __all__ = ["backup", "demo_history", "history", "rekey", "restore", "seal",
-           "seal_public_key_file", "server_demo_data", "verify_seal"]
+           "seal_public_key_file", "send_due_reminders", "server_demo_data", "verify_seal"]
+
+
+def send_due_reminders(settings: Settings) -> Outcome:
+    """`zorgid notify`: the views brought up to date, then every reminder due now through
+    the configured mail server (R17)."""
+    from adapters.bootstrap.store import open_views_db
+    from projections import expiry
+    from projections.runner import ApplicationSource, Projector
+
+    if not settings.smtp_url:
+        raise ConfigurationError("set ZORGID_SMTP_URL (smtp://[user@]host[:port]) to send "
+                                 "reminders")
+    server = SmtpServer.of(settings)
+    app = open_lifecycle(settings)
+    db = open_views_db(settings)
+    try:
+        Projector(db).run_until_caught_up(ApplicationSource(app))
+        due = expiry.reminders_due(db, app.clock.now())
+        return send_reminders(app, due, server.send, settings.smtp_from, settings.public_url)
+    finally:
+        db.conn.close()
+        app.close()
 
 
 def history(settings: Settings, target: str, at: dt.datetime | None) -> History:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from adapters.bootstrap import init_data_dir, open_lifecycle, open_views_db
+from adapters.bootstrap import init_data_dir, open_lifecycle
 from adapters.cli.options import data_dir_option, settings_for
-from adapters.settings import ConfigurationError
 from domain.application import LoggedEvent
 from domain.card import PERSONALISATION_TIMEOUT
 from domain.identity import Actor
@@ -115,25 +114,9 @@ def notify(data_dir: Path) -> None:
       ZORGID_SMTP_URL=smtp://zorgid@mail.example:587?starttls=required \\
         zorgid notify --data-dir ./data
     """
-    from adapters.notify import SmtpServer, send_reminders
-    from projections import expiry
-    from projections.runner import ApplicationSource, Projector
+    from adapters.bootstrap.tools import send_due_reminders
 
-    settings = settings_for(data_dir)
-    if not settings.smtp_url:
-        raise ConfigurationError("set ZORGID_SMTP_URL (smtp://[user@]host[:port]) to send "
-                                 "reminders")
-    server = SmtpServer.of(settings)
-    app = open_lifecycle(settings)
-    db = open_views_db(settings)
-    try:
-        Projector(db).run_until_caught_up(ApplicationSource(app))
-        due = expiry.reminders_due(db, app.clock.now())
-        outcome = send_reminders(app, due, server.send, settings.smtp_from,
-                                 settings.public_url)
-    finally:
-        db.conn.close()
-        app.close()
+    outcome = send_due_reminders(settings_for(data_dir))
     click.echo(f"{outcome.sent} reminder(s) sent, {outcome.failed} not accepted by the mail "
                f"server (tried again next run), {outcome.already} sent before")
     for unconfirmed in outcome.unconfirmed:
