@@ -96,6 +96,15 @@ class Settings:
         exclusive = env.get("ZORGID_MANAGERS_HOLD_NO_CARD", "true").strip().lower()
         if exclusive not in ("true", "false", "1", "0", "yes", "no"):
             raise ConfigurationError("ZORGID_MANAGERS_HOLD_NO_CARD must be true or false")
+        try:
+            window = int(env.get("ZORGID_RENEWAL_WINDOW_DAYS", "90"))
+            renewals = int(env.get("ZORGID_MAX_CARD_RENEWALS", "1"))
+        except ValueError:
+            raise ConfigurationError("ZORGID_RENEWAL_WINDOW_DAYS and ZORGID_MAX_CARD_RENEWALS "
+                                     "must be whole numbers") from None
+        if not 1 <= window <= 365 or not 0 <= renewals <= 10:
+            raise ConfigurationError("ZORGID_RENEWAL_WINDOW_DAYS is 1 to 365 and "
+                                     "ZORGID_MAX_CARD_RENEWALS 0 to 10")
         key_type = (env.get("ZORGID_CARD_KEY_TYPE") or "rsa2048").strip().lower()
         if key_type not in CARD_KEY_TYPES:
             raise ConfigurationError("ZORGID_CARD_KEY_TYPE must be rsa2048 or p256")
@@ -115,7 +124,8 @@ class Settings:
             database_url=env.get("ZORGID_DATABASE_URL") or None,
             cipher_key=env.get("ZORGID_CIPHER_KEY") or None,
             pricing=pricing,
-            policy=Policy(managers_hold_no_card=exclusive in ("true", "1", "yes")),
+            policy=Policy(managers_hold_no_card=exclusive in ("true", "1", "yes"),
+                          renewal_window_days=window, max_card_renewals=renewals),
             ca_passphrase=_ca_passphrase(env),
             card_ca_oid=env.get("ZORGID_CARD_CA_OID") or DEFAULT_CARD_CA_OID,
             card_key_type=key_type,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -73,6 +73,9 @@ class Policy:
     # R12: a manager cannot hold an active card and a cardholder cannot become a
     # manager. The current ZORG-ID policy; configurable, on by default.
     managers_hold_no_card: bool = True
+    # R14: how long before its end a card can renew itself, and how many times in a row
+    renewal_window_days: int = 90
+    max_card_renewals: int = 1
 
 
 @dataclass(frozen=True)
@@ -351,6 +354,28 @@ class CardLifecycle(Application[UUID]):
         card.start_creation(by, job_id, actor, now)
         self.save(card)
         return CreationStarted(card.id, job_id)
+
+    @command
+    def start_renewal_on_new_card(self, card_id: UUID, card_serial: str,
+                                  by: UziPass) -> CreationStarted:
+        """R14: the holder, logged in with the still-valid card `card_id`, starts its
+        successor on a blank card of their practice; the old card is superseded when the
+        new one is activated (R5)."""
+        actor, now = self._authenticated(by)
+        if not by.zorgid_card:
+            raise NotAllowed("card_login_required", "a renewal by card is started logged in "
+                             "with the card itself, not with a UZI pass")
+        card = self.get_card(card_id)
+        card.check_renewable(actor, now, timedelta(days=self.policy.renewal_window_days),
+                             self.policy.max_card_renewals)
+        self._registered_practice(by.ura)
+        blank = self.get_card_by_serial(card_serial)
+        job_id = natural_id("personalisation-job", blank.id, blank.version + 1)
+        blank.start_creation(by, job_id, actor, now, proof="card_renewal",
+                             renewals_since_proof=card.renewals_since_proof + 1,
+                             renews=card.id)
+        self.save(blank)
+        return CreationStarted(blank.id, job_id)
 
     def certificate_validity(self, card_id: UUID,
                              job_id: UUID | None = None) -> tuple[datetime, datetime]:

@@ -186,10 +186,24 @@ class Card(Aggregate):
 
     class CreationStarted(Event):
         TOPIC = "zorgid:Card.CreationStarted"
+        # Version 1 knew one identity proof only, the UZI pass; version 2 names the proof
+        # (R14: a renewal by the still-valid card counts, R15 a Dezi statement) and how
+        # many renewals by card came since the last fresh proof.
+        class_version = 2
         job_id: UUID
         holder: dict[str, str]  # uzi_number, name, given_name, surname, ura, role, agb
+        identity_proof: str  # uzi_pass, card_renewal (R14) or dezi (R15)
+        renewals_since_proof: int  # 0 after a fresh proof; +1 per renewal by card
+        renews: UUID | None  # the card this one renews
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["identity_proof"] = "uzi_pass"
+            state["renewals_since_proof"] = 0
+            state["renews"] = None
 
         def apply(self, card: Card) -> None:
+            card.renewals_since_proof = self.renewals_since_proof
             card.status = CardStatus.PERSONALISING
             card.holder = dict(self.holder)
             card.job_id = self.job_id
@@ -392,6 +406,7 @@ class Card(Aggregate):
         self.revocation_reason: str | None = None
         self.failed_attempts = 0
         self.pin_service: PinService | None = None
+        self.renewals_since_proof = 0  # R14: renewals by card since the last fresh proof
 
     @staticmethod
     def create_id(serial: str) -> UUID:
@@ -479,7 +494,9 @@ class Card(Aggregate):
 
     # commands: creation and personalisation
 
-    def start_creation(self, holder: UziPass, job_id: UUID, actor: Actor, now: datetime) -> None:
+    def start_creation(self, holder: UziPass, job_id: UUID, actor: Actor, now: datetime,
+                       proof: str = "uzi_pass", renewals_since_proof: int = 0,
+                       renews: UUID | None = None) -> None:
         """R3: an employee creates their own card from a blank card shipped to their practice."""
         if self.status is CardStatus.PERSONALISING:
             assert self.creation_started_at is not None
@@ -501,6 +518,9 @@ class Card(Aggregate):
             self.CreationStarted,
             job_id=job_id,
             holder=CardHolder.of_pass(holder).to_event(),
+            identity_proof=proof,
+            renewals_since_proof=renewals_since_proof,
+            renews=renews,
             actor=actor.to_dict(),
             timestamp=now,
         )
@@ -738,6 +758,29 @@ class Card(Aggregate):
         self.trigger_event(
             self.Revoked, reason=reason.value, actor=actor.to_dict(), timestamp=now
         )
+
+    # renewal (R14)
+
+    def renewal_opens_on(self, window: timedelta) -> date | None:
+        """The first day a renewal by this card may start: `window` before its end."""
+        return (self.expires_at - window).date() if self.expires_at is not None else None
+
+    def check_renewable(self, actor: Actor, now: datetime, window: timedelta,
+                        max_renewals: int) -> None:
+        """R14: by its holder, logged in with this very card, in its last `window`, and
+        not more than `max_renewals` times in a row since a fresh identity proof."""
+        self.check_active(now)
+        if not self.is_holder(actor):
+            raise NotAllowed("not_holder", "only the card's holder can renew it")
+        opens = self.renewal_opens_on(window)
+        assert opens is not None
+        if now.date() < opens:
+            raise RuleViolation("renewal_window_not_open", "this card can be renewed from "
+                                f"{opens.isoformat()} on, {window.days} days before it ends")
+        if self.renewals_since_proof >= max_renewals:
+            raise RuleViolation("fresh_identity_required", "this card was renewed by card "
+                                f"{self.renewals_since_proof} time(s) in a row already; "
+                                "make the next one with your UZI pass or a Dezi statement")
 
     # PIN services (R16)
 

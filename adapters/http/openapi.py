@@ -302,6 +302,18 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
               "stale_personalisation_job", "pin_service_not_open", *CARD_STATE,
               *CONFLICT],
         e422=["invalid_pairing_code", "invalid_workstation", "invalid_field"]),
+    ("post", "/v1/cards/{card_id}/renewal"): op(
+        "Renew a card with the card itself (R14)",
+        "By its holder, logged in with this very card, from `renewal_opens_on` (90 days "
+        "before its end): the successor on a blank card of the practice (`mode` new_card), "
+        "answered like POST /v1/cards; the old card is superseded when the new one is "
+        "activated. At most ZORGID_MAX_CARD_RENEWALS renewals in a row since a UZI pass.",
+        "person", body=True, e403=["card_login_required", "not_holder"],
+        e404=["card_not_found", "practice_not_found"],
+        e409=[*CARD_STATE, "card_suspended", "renewal_window_not_open",
+              "fresh_identity_required", "card_not_blank", "card_in_personalisation",
+              "blank_card_not_for_practice", *CONFLICT],
+        e422=["invalid_card_serial", "invalid_field"]),
     ("put", "/v1/me/email"): op(
         "Leave an e-mail address for reminders (R17)",
         "Anyone logged in as a person: 90, 30 and 7 days before a card of yours ends (or, "

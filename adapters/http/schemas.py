@@ -124,6 +124,9 @@ class Card(Answer):
     holder_ura: str | None
     activated_at: AwareDatetime | None
     expires_at: AwareDatetime | None = Field(description="the end of its three years (R4)")
+    renewal_opens_on: date | None = Field(
+        default=None, description="in GET /v1/me: the first day its holder can renew it "
+                                  "with the card itself (R14)")
     suspension_reason: str | None
     revoked_at: AwareDatetime | None
     revocation_reason: RevocationReason | None

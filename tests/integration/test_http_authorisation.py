@@ -89,6 +89,8 @@ COMMANDS = {  #                                           hold hcard coll  adm  
     "DELETE /v1/mandates/{mandate}":                        (403, 403, 403, 204, 403, 204, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
     "POST /v1/personalisation-jobs/{job}/public-keys {keys}": (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 200, 401, 401, 401),
     "POST /v1/personalisation-jobs/{job}/result {failed}":  (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 204, 401, 401, 401),
+    # R14: only with the card itself, by its holder (409 here: years before its end)
+    "POST /v1/cards/{card}/renewal {renewal}":              (403, 409, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 401, 401),
     # R17: anyone logged in as a person leaves an address, and removes their own
     "PUT /v1/me/email {email}":                             (204, 204, 204, 204, 204, 204, 204, 204, 403, 403, 403, 403, 401, 401, 401, 401),
     "DELETE /v1/me/email email_set":                        (204, 204, 404, 404, 404, 404, 404, 404, 403, 403, 403, 403, 401, 401, 401, 401),
@@ -119,6 +121,7 @@ BODIES = {
     "wrong_pairing": {"code": "ZZZZ-ZZZZ", "workstation": "werkplek"},
     "unblocked": {"outcome": "unblocked"},
     "email": {"email": "iemand@praktijk.example"},
+    "renewal": {"mode": "new_card", "card_serial": "ZID000000002"},
     "puk_blocked": {"outcome": "puk_blocked"},
     "card_check": {"certificate": "{holder_certificate}"},  # from the world's values
 }
@@ -224,6 +227,9 @@ def test_a_zorgid_card_logs_in_as_its_holder_but_creates_no_card(world):
     me = client.get("/v1/me", headers=headers["holder_card"]).json()
     assert (me["uzi_number"], me["logged_in_with"]) == (PEOPLE["holder"][0], "zorgid_card")
     assert [c["card_id"] for c in me["cards"]] == [values["card"]]
+    [own] = me["cards"]  # R14: from when the card itself can start its successor
+    assert own["renewal_opens_on"] == str((dt.datetime.fromisoformat(own["expires_at"])
+                                           - dt.timedelta(days=90)).date())
     assert client.get("/v1/me", headers=headers["holder"]).json()["logged_in_with"] == "uzi_pass"
     refused = client.post("/v1/cards", json=BODIES["blank"], headers=headers["holder_card"])
     assert (refused.status_code, refused.json()["code"]) == (403, "uzi_pass_required")

@@ -148,6 +148,8 @@ def test_real_requests_get_answers_that_match_their_schemas(world):
         ("DELETE", "/v1/mandates/{mandate_id}", "administrator",
          {"mandate_id": values["mandate"]}, {}, None, 204),
         ("PUT", "/v1/me/email", "holder", {}, {}, {"email": "bea@praktijk.example"}, 204),
+        ("POST", "/v1/cards/{card_id}/renewal", "holder_card", {"card_id": values["card"]}, {},
+         {"mode": "new_card", "card_serial": "ZID000000002"}, 409),  # years before its end
         ("DELETE", "/v1/me/email", "holder", {}, {}, None, 204),
         ("POST", "/v1/card-checks", "nobody", {}, {},
          {"certificate": values["holder_certificate"]}, 200),

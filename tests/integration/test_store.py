@@ -181,6 +181,33 @@ class TestEventVersioning:
         assert BlankCardOrder.Placed.class_version == 2
         app.close()
 
+    def test_a_creation_started_with_the_version_1_payload_reads_as_a_uzi_pass_proof(
+            self, tmp_path):
+        """Version 1 of CreationStarted had no identity proof: every card then was made
+        with a UZI pass, so it reads as one, with no renewals before it (R14)."""
+        from domain.card import Card, CardStatus
+        from tests.support import FULFILMENT, ready_practice
+
+        settings = Settings(data_dir=tmp_path)
+        app = make_app(env=settings.store_env())
+        serial = ready_practice(app)[0]
+        card = app.get_card_by_serial(serial)
+        holder = {"uzi_number": "900020001", "name": "Bea Assistent", "given_name": "Bea",
+                  "surname": "Assistent", "ura": URA_A, "role": "00.000", "agb": "00000000"}
+        v1_state = {"timestamp": T0, "originator_topic": "zorgid:Card",
+                    "actor": FULFILMENT.to_dict(), "job_id": Card.create_id("JOB000001"),
+                    "holder": holder}  # as version 1 was stored: no class_version
+        app.recorder.insert_events([StoredEvent(
+            originator_id=card.id, originator_version=card.version + 1,
+            topic="zorgid:Card.CreationStarted", state=app.mapper.transcoder.encode(v1_state))])
+        read = app.get_card(card.id)
+        assert read.status is CardStatus.PERSONALISING and read.renewals_since_proof == 0
+        [started] = [e for e in app.read_log() if e.type == "Card.CreationStarted"]
+        assert (started.payload["identity_proof"], started.payload["renews"]) == (
+            "uzi_pass", None)
+        assert Card.CreationStarted.class_version == 2
+        app.close()
+
     def test_every_event_class_has_a_version_and_a_stable_topic(self):
         from domain.card import Card
         from domain.mandate import Mandate

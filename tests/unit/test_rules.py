@@ -835,6 +835,86 @@ class TestR16PinAndPuk:
                 app.get_card_by_serial(serials[2]).id, ASSISTANT_A)
 
 
+class TestR14RenewalByCard:
+    """In its last 90 days the holder, logged in with the card itself, starts its
+    successor; at most ZORGID_MAX_CARD_RENEWALS times in a row without a fresh proof."""
+
+    @pytest.fixture
+    def serials(self, app):
+        return ready_practice(app, serials=4)
+
+    def by_card(self, holder=ASSISTANT_A, app=None, card=None):
+        """Logged in with the ZORG-ID card: its certificate is valid as long as the card."""
+        if card is None:
+            return replace(holder, zorgid_card=True)
+        found = app.get_card(card)
+        return replace(holder, zorgid_card=True, not_before=found.activated_at,
+                       not_after=found.expires_at)
+
+    def near_the_end(self, app, card, days=80):
+        ends = app.get_card(card).expires_at
+        clock_of(app).advance(ends - app.clock.now() - timedelta(days=days))
+
+    def renew(self, app, old, serial, holder=ASSISTANT_A):
+        started = app.start_renewal_on_new_card(old, serial, self.by_card(holder, app, old))
+        certificates, not_before = certificates_for(app, started.card_id)
+        app.record_certificates_issued(started.card_id, started.job_id, certificates,
+                                       not_before, CA)
+        app.activate_card(started.card_id, started.job_id, AGENT)
+        return started.card_id
+
+    def test_the_holder_renews_in_the_last_90_days_and_the_old_card_is_superseded(
+            self, app, serials):
+        old = create_card(app, serials[0])
+        self.near_the_end(app, old)
+        new = self.renew(app, old, serials[1])
+        assert app.get_card(old).revocation_reason == "superseded"
+        assert app.get_card(new).status is CardStatus.ACTIVE
+        started = [e for e in app.read_log() if e.type == "Card.CreationStarted"][-1]
+        assert (started.payload["identity_proof"], started.payload["renewals_since_proof"],
+                str(started.payload["renews"])) == ("card_renewal", 1, str(old))
+
+    def test_before_the_window_it_says_when_it_opens(self, app, refused, serials):
+        old = create_card(app, serials[0])
+        self.near_the_end(app, old, days=91)
+        opens = app.get_card(old).renewal_opens_on(timedelta(days=90))
+        with pytest.raises(RuleViolation) as refusal:
+            app.start_renewal_on_new_card(old, serials[1], self.by_card())
+        assert refusal.value.code == "renewal_window_not_open"
+        assert opens.isoformat() in refusal.value.message
+        refused("renewal_window_not_open", app.start_renewal_on_new_card, old, serials[1],
+                self.by_card())
+
+    def test_only_with_the_card_and_only_its_holder(self, app, refused, serials):
+        old = create_card(app, serials[0])
+        self.near_the_end(app, old)
+        refused("card_login_required", app.start_renewal_on_new_card, old, serials[1],
+                ASSISTANT_A)
+        refused("not_holder", app.start_renewal_on_new_card, old, serials[1],
+                self.by_card(ASSISTANT_A2))
+
+    def test_a_second_renewal_in_a_row_needs_a_fresh_proof(self, app, refused, serials):
+        old = create_card(app, serials[0])
+        self.near_the_end(app, old)
+        new = self.renew(app, old, serials[1])
+        self.near_the_end(app, new)
+        refused("fresh_identity_required", app.start_renewal_on_new_card, new, serials[2],
+                self.by_card(ASSISTANT_A, app, new))
+        renewed_pass = replace(ASSISTANT_A, not_before=app.clock.now() - timedelta(days=1),
+                               not_after=app.clock.now() + timedelta(days=1800))
+        fresh = create_card(app, serials[2], renewed_pass)  # the UZI pass: a fresh proof
+        self.near_the_end(app, fresh)
+        self.renew(app, fresh, serials[3], renewed_pass)
+
+    def test_the_number_in_a_row_is_configurable(self, app, serials):
+        app.policy = replace(app.policy, max_card_renewals=2)
+        old = create_card(app, serials[0])
+        self.near_the_end(app, old)
+        new = self.renew(app, old, serials[1])
+        self.near_the_end(app, new)
+        self.renew(app, new, serials[2])
+
+
 class TestR17Reminders:
     """Each reminder is claimed once per person, card and threshold before it is sent,
     and confirmed after; only those who left an address get one; a failure the mail

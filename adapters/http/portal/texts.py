@@ -303,6 +303,11 @@ ERRORS_NL = {
     "pairing_expired": "Deze koppelcode is verlopen. Vraag in het portaal een nieuwe code.",
     "pin_service_not_open": "Deze aanvraag voor uw pincode is afgelopen of vervangen door een "
                             "nieuwere. Vraag in het portaal een nieuwe code.",
+    "card_login_required": "Log voor het verlengen in met de kaart zelf, niet met uw UZI-pas.",
+    "renewal_window_not_open": "Deze kaart kunt u nog niet verlengen; dat kan vanaf 90 dagen "
+                               "voor het einde.",
+    "fresh_identity_required": "Deze kaart is al eens met de kaart zelf verlengd. Maak de "
+                               "nieuwe kaart met uw UZI-pas.",
     "invalid_email": "Dit is geen e-mailadres. Typ het als naam@praktijk.nl.",
     "no_email_address": "U hebt geen e-mailadres opgegeven.",
     "person_not_found": "Deze persoon kennen we niet.",

@@ -4,7 +4,7 @@ guest use and mandates."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
@@ -78,6 +78,23 @@ def start_creation(body: StartCreationRequest, caller: PersonCaller,
                    request: Request) -> dict[str, str]:
     assert caller.uzi_pass is not None
     started = lifecycle(request).start_card_creation(body.card_serial, caller.uzi_pass)
+    return {"card_id": str(started.card_id), "job_id": str(started.job_id),
+            "job_token": job_token(request.app.state.job_secret, started.job_id)}
+
+
+class RenewalRequest(RequestBody):
+    mode: Literal["new_card"] = Field(
+        description="new_card: the successor on a blank card of the practice, the old "
+                    "card superseded when it is activated")
+    card_serial: str = Field(max_length=32, description="the blank card's printed serial")
+
+
+@router.post("/v1/cards/{card_id}/renewal", status_code=201, response_model=CreationStarted)
+def renew(card_id: UUID, body: RenewalRequest, caller: PersonCaller,
+          request: Request) -> dict[str, str]:
+    """R14: by the holder logged in with this card, in its last 90 days."""
+    started = lifecycle(request).start_renewal_on_new_card(card_id, body.card_serial,
+                                                           caller.person)
     return {"card_id": str(started.card_id), "job_id": str(started.job_id),
             "job_token": job_token(request.app.state.job_secret, started.job_id)}
 

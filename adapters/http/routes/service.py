@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import unquote
 from uuid import UUID
@@ -63,10 +64,20 @@ def me(caller: Caller, db: ViewsDb, request: Request) -> dict[str, Any]:
         "card_type": who.card_type.value, "ura": who.ura, "role": who.role,
         "logged_in_with": "zorgid_card" if caller.via_card else "uzi_pass",
         "roles": practices.roles_of(db, who.uzi_number),
-        "cards": cards.cards_of_holder(db, who.uzi_number, request.app.state.clock.now()),
+        "cards": [_with_renewal(request, card) for card in
+                  cards.cards_of_holder(db, who.uzi_number, request.app.state.clock.now())],
         "link_invitations": links.invitations_for(db, who.uzi_number),
         "email": _email_of(request, who.uzi_number),
     }
+
+
+def _with_renewal(request: Request, card: dict[str, Any]) -> dict[str, Any]:
+    """R14: the first day the card can renew itself, for a card in use."""
+    if card["status"] not in ("active", "suspended") or not card.get("expires_at"):
+        return card
+    window = timedelta(days=lifecycle(request).policy.renewal_window_days)
+    return {**card, "renewal_opens_on": (
+        datetime.fromisoformat(card["expires_at"]) - window).date()}
 
 
 def _email_of(request: Request, uzi_number: str) -> str | None:
