@@ -1,11 +1,15 @@
-"""Benchmark: the HTTP API's two busiest reads against the same queries on the view.
+"""Benchmark: the HTTP API's two busiest reads against a bare server doing the same.
 
 A demo store (kept in .bench/) with at least --cards cards is copied, its views are
 built, and `zorgid serve` runs on it. A manager's client certificate (from a test
 UZI hierarchy, forwarded as the TLS proxy would) calls GET /v1/practices/{ura}/cards
-and GET /v1/cards/{id} from --concurrency threads; in the same run the same queries
-run straight on the SQLite view. Prints p50, p99 and requests per second for both,
-the ratio, and the end-to-end latency of a revocation. Ends with one JSON line.
+and GET /v1/cards/{id} from --concurrency threads. The baseline, in the same run and
+with the same client: `scripts/bare_card_app.py`, a minimal Starlette app under the same
+server (uvicorn) doing exactly the view query of each route and nothing else; so the
+ratio (`card_vs_bare_ratio`, `practice_cards_vs_bare_ratio`) is what our HTTP stack
+costs beyond serving the query at all. Also, as extra lines: the same queries straight on
+the SQLite view (`card_ratio`, `practice_cards_ratio`) and the end-to-end latency of a
+revocation. Ends with one JSON line.
 """
 
 from __future__ import annotations
@@ -105,6 +109,33 @@ def main() -> None:
         results["api_card"] = measure(
             lambda: client.get(f"/v1/cards/{one_card}").raise_for_status(),
             args.requests, args.concurrency)
+        bare_port = free_port()
+        bare = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "bare_card_app.py"),
+                                 str(settings.views_path), str(bare_port)], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            bare_client = httpx.Client(base_url=f"http://127.0.0.1:{bare_port}", timeout=30,
+                                       headers=header,  # the same bytes on the wire
+                                       limits=httpx.Limits(max_connections=args.concurrency))
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    bare_client.get(f"/v1/cards/{one_card}").raise_for_status()
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline or bare.poll() is not None:
+                        raise SystemExit("the bare baseline server did not start") from None
+                    time.sleep(0.2)
+            results["bare_practice_cards"] = measure(
+                lambda: bare_client.get(f"/v1/practices/{ura}/cards").raise_for_status(),
+                args.requests, args.concurrency)
+            results["bare_card"] = measure(
+                lambda: bare_client.get(f"/v1/cards/{one_card}").raise_for_status(),
+                args.requests, args.concurrency)
+            bare_client.close()
+        finally:
+            bare.send_signal(signal.SIGTERM)
+            bare.wait(15)
         local = threading.local()
 
         def db():
@@ -132,6 +163,12 @@ def main() -> None:
     print(f"{total_cards:,} cards in the views; practice {ura} with {count} linked cards; "
           f"{args.concurrency} concurrent clients, {args.requests} requests per query")
     for query in ("practice_cards", "card"):
+        api, bare = results[f"api_{query}"], results[f"bare_{query}"]
+        print(f"  {query:<15} API p50 {api['p50_ms']:.2f} ms p99 {api['p99_ms']:.2f} ms "
+              f"{api['per_s']}/s | bare Starlette p50 {bare['p50_ms']:.2f} ms p99 "
+              f"{bare['p99_ms']:.2f} ms {bare['per_s']}/s | ratio "
+              f"{api['per_s'] / bare['per_s']:.3f}")
+    for query in ("practice_cards", "card"):
         api, view = results[f"api_{query}"], results[f"view_{query}"]
         print(f"  {query:<15} API p50 {api['p50_ms']:.2f} ms p99 {api['p99_ms']:.2f} ms "
               f"{api['per_s']}/s | view p50 {view['p50_ms']:.3f} ms p99 {view['p99_ms']:.3f} ms "
@@ -141,6 +178,11 @@ def main() -> None:
     print(f"  revocation end to end: p50 {revocation['p50_ms']} ms, max {revocation['max_ms']} ms")
     print(json.dumps({"benchmark": "http", "cards": total_cards, "practice_cards": count,
                       **{f"{k}_{m}": v for k, r in results.items() for m, v in r.items()},
+                      "card_vs_bare_ratio": round(results["api_card"]["per_s"]
+                                                  / results["bare_card"]["per_s"], 3),
+                      "practice_cards_vs_bare_ratio": round(
+                          results["api_practice_cards"]["per_s"]
+                          / results["bare_practice_cards"]["per_s"], 3),
                       "practice_cards_ratio": round(results["api_practice_cards"]["per_s"]
                                                     / results["view_practice_cards"]["per_s"], 3),
                       "card_ratio": round(results["api_card"]["per_s"]
