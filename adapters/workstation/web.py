@@ -210,6 +210,15 @@ def create_helper_app(helper: Helper, port: int) -> FastAPI:
             return None
         return problem(language(request), error.code, **error.values)
 
+    def refused(request: Request, template: str, error: HelperError) -> Response:
+        """The secrets' page again with what to change, while the session still waits for
+        them; else the page the session is at now."""
+        session = helper.current()
+        if session is None or session.state != "ready":
+            return back(request)
+        return page(request, template, status=422, session=session,
+                    problem=say(request, error))
+
     def back(request: Request) -> RedirectResponse:
         return RedirectResponse(f"/?lang={language(request)}", status_code=303)
 
@@ -253,11 +262,7 @@ def create_helper_app(helper: Helper, port: int) -> FastAPI:
         try:
             helper.start(pin, pin_again, puk, puk_again)
         except HelperError as error:
-            session = helper.current()
-            if session is None or session.state != "ready":
-                return back(request)
-            return page(request, "secrets", status=422, session=session,
-                        problem=say(request, error))
+            return refused(request, "secrets", error)
         return back(request)
 
     @app.post("/unblock")
@@ -267,11 +272,7 @@ def create_helper_app(helper: Helper, port: int) -> FastAPI:
         try:
             helper.unblock(puk, new_pin, new_pin_again)
         except HelperError as error:
-            session = helper.current()
-            if session is None or session.state != "ready":
-                return back(request)
-            return page(request, "unblock", status=422, session=session,
-                        problem=say(request, error))
+            return refused(request, "unblock", error)
         return back(request)
 
     @app.get("/pin", response_class=HTMLResponse)
