@@ -148,14 +148,13 @@ def send_reminders(app: CardLifecycle, due: Iterable[dict[str, Any]],
     for row in due:
         card_id, days = UUID(row["card_id"]), int(row["days"])
         for recipient in app.reminder_recipients(card_id):
-            person = app.find_person(recipient.uzi_number)
-            status = person.reminder_status(card_id, days) if person else None
-            if status == "sending":
-                outcome.unconfirmed.append(f"{card_id} {days}")
-                continue
             message_id = f"<{uuid.uuid4()}@{domain}>"
-            if not app.claim_reminder(recipient.uzi_number, card_id, days, message_id, JOB):
+            claim = app.claim_reminder(recipient.uzi_number, card_id, days, message_id, JOB)
+            if claim == "sending":
+                outcome.unconfirmed.append(f"{card_id} {days}")
+            elif claim == "sent":
                 outcome.already += 1
+            if claim != "claimed":
                 continue
             message = compose(recipient, row, app.clock.now(), sender, portal_url,
                               message_id)

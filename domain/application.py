@@ -471,10 +471,7 @@ class CardLifecycle(Application[UUID]):
         now = self.clock.now()
         card = self.get_card(card_id)
         card.record_puk_blocked(service_id, by, now)
-        person = self.find_person(card.holder_uzi_number or "")
-        if person is not None:
-            person.clear_active_card(card.id, RevocationReason.PUK_BLOCKED.value, by, now)
-        self.save(card, person)
+        self.save(card, self._holder_freed(card, RevocationReason.PUK_BLOCKED.value, by, now))
 
     def record_personalisation_failure(
         self, card_id: UUID, job_id: UUID, step: str, detail: str, by: Actor
@@ -487,6 +484,15 @@ class CardLifecycle(Application[UUID]):
 
     def _linked_practices(self, card: Card) -> list[Practice]:
         return [self.get_practice(ura) for ura in sorted(card.links)]
+
+    def _holder_freed(self, card: Card, reason: str, actor: Actor,
+                      now: datetime) -> Person | None:
+        """The holder's Person with `card` no longer their active one (revoked or
+        expired), to be saved with the card; None when there is no such Person."""
+        person = self.find_person(card.holder_uzi_number or "")
+        if person is not None:
+            person.clear_active_card(card.id, reason, actor, now)
+        return person
 
     def _check_holder_or_manager(self, card: Card, actor: Actor) -> None:
         if card.is_holder(actor):
@@ -662,10 +668,7 @@ class CardLifecycle(Application[UUID]):
         card = self.get_card(card_id)
         self._check_holder_or_manager(card, actor)
         card.revoke(revocation_reason, actor, now)
-        person = self.find_person(card.holder_uzi_number or "")
-        if person is not None:
-            person.clear_active_card(card.id, revocation_reason.value, actor, now)
-        self.save(card, person)
+        self.save(card, self._holder_freed(card, revocation_reason.value, actor, now))
 
     # e-mail addresses and reminders (R17)
 
@@ -687,6 +690,11 @@ class CardLifecycle(Application[UUID]):
         person.remove_email(actor, now)
         self.save(person)
 
+    def email_of(self, uzi_number: str) -> str | None:
+        """Where this person's reminders go, if they left an address."""
+        person = self.find_person(uzi_number)
+        return person.email if person is not None else None
+
     def reminder_recipients(self, card_id: UUID) -> list[Recipient]:
         """R17: the holder and the managers of the card's linked practices, each once,
         who left an e-mail address."""
@@ -699,23 +707,26 @@ class CardLifecycle(Application[UUID]):
                 wanted.setdefault(uzi_number, practice.ura)
         found = []
         for uzi_number, ura in wanted.items():
-            person = self.find_person(uzi_number)
-            if person is not None and person.email is not None:
-                found.append(Recipient(uzi_number, person.email, ura))
+            email = self.email_of(uzi_number)
+            if email is not None:
+                found.append(Recipient(uzi_number, email, ura))
         return found
 
     @command
     def claim_reminder(self, uzi_number: str, card_id: UUID, days_before: int,
-                       message_id: str, by: Actor) -> bool:
-        """Before sending: recorded once (Person.ReminderSending); False when it was
-        claimed already, by this run or another, so it is not sent again."""
+                       message_id: str, by: Actor) -> str:
+        """Before sending: "claimed" when recorded now (Person.ReminderSending: send it);
+        otherwise why it is not to be sent: "sent" before, "sending" (claimed by another
+        run, or one that stopped before it was confirmed), or "no_address"."""
         person = self.find_person(uzi_number)
-        if person is None or person.email is None or \
-                person.reminder_status(card_id, days_before) not in (None, "failed"):
-            return False
+        if person is None or person.email is None:
+            return "no_address"
+        status = person.reminder_status(card_id, days_before)
+        if status in ("sent", "sending"):
+            return status
         person.claim_reminder(card_id, days_before, message_id, by, self.clock.now())
         self.save(person)
-        return True
+        return "claimed"
 
     @command
     def confirm_reminder(self, uzi_number: str, card_id: UUID, days_before: int,
@@ -761,9 +772,7 @@ class CardLifecycle(Application[UUID]):
         if card.status_at(now) is not CardStatus.EXPIRED or card.status is CardStatus.EXPIRED:
             return False
         card.expire(by, now)
-        person = self.find_person(card.holder_uzi_number or "")
-        if person is not None:
-            person.clear_active_card(card.id, "expired", by, now)
+        person = self._holder_freed(card, "expired", by, now)
         self.save(card, person)
         return True
 

@@ -946,11 +946,13 @@ class TestR17Reminders:
         app.set_email("bea@praktijk.nl", ASSISTANT_A)
         since = app.head()
         uzi = ASSISTANT_A.uzi_number
-        assert app.claim_reminder(uzi, card, 90, "<1@zorgid>", self.JOB)
-        assert not app.claim_reminder(uzi, card, 90, "<2@zorgid>", self.JOB)  # unconfirmed
+        assert app.claim_reminder(uzi, card, 90, "<1@zorgid>", self.JOB) == "claimed"
+        # unconfirmed: not sent again
+        assert app.claim_reminder(uzi, card, 90, "<2@zorgid>", self.JOB) == "sending"
         app.confirm_reminder(uzi, card, 90, True, "", self.JOB)
-        assert not app.claim_reminder(uzi, card, 90, "<3@zorgid>", self.JOB)
-        assert app.claim_reminder(uzi, card, 30, "<4@zorgid>", self.JOB)  # the next one
+        assert app.claim_reminder(uzi, card, 90, "<3@zorgid>", self.JOB) == "sent"
+        # the next one
+        assert app.claim_reminder(uzi, card, 30, "<4@zorgid>", self.JOB) == "claimed"
         assert new_events(app, since) == [
             "Person.ReminderSending", "Person.ReminderSent", "Person.ReminderSending"]
 
@@ -959,12 +961,13 @@ class TestR17Reminders:
         uzi = ASSISTANT_A.uzi_number
         refused("reminder_not_sending", app.confirm_reminder, uzi, card, 7, True, "",
                 self.JOB)
-        assert app.claim_reminder(uzi, card, 7, "<1@zorgid>", self.JOB)
+        assert app.claim_reminder(uzi, card, 7, "<1@zorgid>", self.JOB) == "claimed"
         app.confirm_reminder(uzi, card, 7, False, "SMTPRecipientsRefused", self.JOB)
-        assert app.claim_reminder(uzi, card, 7, "<2@zorgid>", self.JOB)
+        assert app.claim_reminder(uzi, card, 7, "<2@zorgid>", self.JOB) == "claimed"
 
     def test_no_address_no_reminder_and_a_bad_address_is_refused(self, app, refused, card):
-        assert not app.claim_reminder(ASSISTANT_A.uzi_number, card, 90, "<1@z>", self.JOB)
+        assert app.claim_reminder(ASSISTANT_A.uzi_number, card, 90, "<1@z>",
+                                  self.JOB) == "no_address"
         for bad in ("", "bea", "bea@", "@praktijk.nl", "bea@@praktijk.nl", "a" * 250 + "@b.nl"):
             refused("invalid_email", app.set_email, bad, ASSISTANT_A)
 

@@ -41,11 +41,6 @@ router = APIRouter(prefix="/portal", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
 
 
-def _email_of(request: Request, uzi_number: str) -> str | None:
-    person = request.app.state.lifecycle.find_person(uzi_number)
-    return person.email if person is not None else None
-
-
 def _pin_service(request: Request, db: Any, card_id: str, now: datetime) -> dict[str, Any] | None:
     """The card's newest PIN unblock, as the portal shows it: its code while it can be
     typed in, the workstation once one took it, the outcome for an hour after."""
@@ -255,7 +250,7 @@ def portal(request: Request) -> Any:
                    error=notices.read(request, request.query_params.get("error")), job=job,
                    invitations=invitations, usable_card=usable[-1] if usable else None,
                    puk_blocked=ended[-1] if ended and not usable else None,
-                   email=_email_of(request, who.uzi_number),
+                   email=request.app.state.lifecycle.email_of(who.uzi_number),
                    refresh=job is not None and job["status"] in ("started",
                                                                  "certificates_issued"))
 

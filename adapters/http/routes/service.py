@@ -67,7 +67,7 @@ def me(caller: Caller, db: ViewsDb, request: Request) -> dict[str, Any]:
         "cards": [_with_renewal(request, card) for card in
                   cards.cards_of_holder(db, who.uzi_number, request.app.state.clock.now())],
         "link_invitations": links.invitations_for(db, who.uzi_number),
-        "email": _email_of(request, who.uzi_number),
+        "email": lifecycle(request).email_of(who.uzi_number),
     }
 
 
@@ -78,11 +78,6 @@ def _with_renewal(request: Request, card: dict[str, Any]) -> dict[str, Any]:
     window = timedelta(days=lifecycle(request).policy.renewal_window_days)
     return {**card, "renewal_opens_on": (
         datetime.fromisoformat(card["expires_at"]) - window).date()}
-
-
-def _email_of(request: Request, uzi_number: str) -> str | None:
-    person = lifecycle(request).find_person(uzi_number)
-    return person.email if person is not None else None
 
 
 class EmailRequest(RequestBody):
