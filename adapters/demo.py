@@ -31,6 +31,7 @@ from domain.clock import ManualClock
 from domain.errors import DomainError
 from domain.identity import Actor, CardHolder, CardType, RoleCode, Ura, UziNumber, UziPass
 from domain.personalisation import (
+    WORKSTATION_HELPER,
     CardCertificates,
     Certify,
     Personalisation,
@@ -430,11 +431,11 @@ class DemoScenario:
         if not self.active(card_id) or staff.card_id != card_id or not self.usable(staff.uzi):
             return
         service = self.app.start_pin_service(card_id, staff.uzi)
-        self.app.claim_pin_service(card_id, service, "werkplek", Actor.system("workstation"))
+        self.app.claim_pin_service(card_id, service, "werkplek", WORKSTATION_HELPER)
         if self.pin_rng.random() < 0.85:
-            self.app.record_pin_unblock(card_id, service, Actor.system("workstation"))
+            self.app.record_pin_unblock(card_id, service, WORKSTATION_HELPER)
         else:
-            self.app.record_puk_blocked(card_id, service, Actor.system("workstation"))
+            self.app.record_puk_blocked(card_id, service, WORKSTATION_HELPER)
             self.at(self.clock.now() + timedelta(days=self.pin_rng.uniform(1, 5)),
                     lambda: self.create(staff))
 

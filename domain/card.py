@@ -112,6 +112,19 @@ class GuestUse:
         return self.starts_on <= ends_on and starts_on <= last_day
 
 
+def workstation_label(workstation: str) -> str:
+    """What a workstation helper calls itself, as one line of at most 64 characters."""
+    label = " ".join(workstation.split())[:64]
+    if not label:
+        raise InvalidValue("invalid_workstation", "a workstation names itself")
+    return label
+
+
+def renewal_opens_on(expires_at: datetime, window: timedelta) -> date:
+    """R14: the first day a card ending at `expires_at` may start its own successor."""
+    return (expires_at - window).date()
+
+
 @dataclass(frozen=True)
 class PinService:
     """A PIN unblock the holder started in the portal, until it is done or replaced."""
@@ -536,10 +549,8 @@ class Card(Aggregate):
         if self.certificates or now - self.creation_started_at > PAIRING_TIMEOUT:
             raise RuleViolation("pairing_expired", "this pairing code is no longer valid; "
                                 "start the card creation again in the portal")
-        label = " ".join(workstation.split())[:64]
-        if not label:
-            raise InvalidValue("invalid_workstation", "a workstation names itself")
-        self.trigger_event(self.JobClaimed, job_id=job_id, workstation=label,
+        self.trigger_event(self.JobClaimed, job_id=job_id,
+                           workstation=workstation_label(workstation),
                            actor=actor.to_dict(), timestamp=now)
 
     def abandon_personalisation(self, actor: Actor, now: datetime) -> None:
@@ -762,8 +773,7 @@ class Card(Aggregate):
     # renewal (R14)
 
     def renewal_opens_on(self, window: timedelta) -> date | None:
-        """The first day a renewal by this card may start: `window` before its end."""
-        return (self.expires_at - window).date() if self.expires_at is not None else None
+        return renewal_opens_on(self.expires_at, window) if self.expires_at else None
 
     def check_renewable(self, actor: Actor, now: datetime, window: timedelta,
                         max_renewals: int) -> None:
@@ -812,10 +822,8 @@ class Card(Aggregate):
         if now - service.started_at > PAIRING_TIMEOUT:
             raise RuleViolation("pairing_expired", "this pairing code is no longer valid; "
                                 "start the PIN service again in the portal")
-        label = " ".join(workstation.split())[:64]
-        if not label:
-            raise InvalidValue("invalid_workstation", "a workstation names itself")
-        self.trigger_event(self.PinServiceClaimed, service_id=service_id, workstation=label,
+        self.trigger_event(self.PinServiceClaimed, service_id=service_id,
+                           workstation=workstation_label(workstation),
                            actor=actor.to_dict(), timestamp=now)
 
     def _claimed_pin_service(self, service_id: UUID, now: datetime) -> PinService:

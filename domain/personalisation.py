@@ -31,6 +31,8 @@ W = TypeVar("W")
 
 CARD_CA = Actor.system("card-ca")
 READER_AGENT = Actor.system("reader-agent")
+# ZORG-ID Werkplek, the employee's workstation helper: claims jobs and PIN services
+WORKSTATION_HELPER = Actor.system("workstation")
 
 
 class StepFailed(Exception):

@@ -10,8 +10,8 @@ import pytest
 
 from domain.card import PAIRING_TIMEOUT, CardStatus
 from domain.errors import DomainError
-from domain.identity import Actor, CardHolder
-from domain.personalisation import Personalisation, StepFailed
+from domain.identity import CardHolder
+from domain.personalisation import WORKSTATION_HELPER, Personalisation, StepFailed
 from tests.support import (
     ASSISTANT_A,
     MadeUpIssuer,
@@ -112,7 +112,7 @@ def test_certify_replays_the_card_once(app, monkeypatch):
     assert loaded.count(started.card_id) == 1
 
 
-HELPER = Actor.system("workstation")
+HELPER = WORKSTATION_HELPER
 
 
 def test_a_workstation_helper_claims_a_new_job_once(app):

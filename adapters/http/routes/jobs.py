@@ -27,8 +27,7 @@ from adapters.http.job_tokens import (
 from adapters.http.schemas import ERRORS, Answer, IssuedCertificates, Job, RequestBody
 from domain.card import MANAGEMENT_KEY_ALGORITHMS, PAIRING_TIMEOUT
 from domain.errors import InvalidValue, NotFound
-from domain.identity import Actor
-from domain.personalisation import READER_AGENT
+from domain.personalisation import READER_AGENT, WORKSTATION_HELPER
 from projections import jobs, pin_services
 from projections.base import ts
 
@@ -36,7 +35,7 @@ router = APIRouter(prefix="/v1/personalisation-jobs", tags=["personalisation"],
                    responses=ERRORS)
 pairings = APIRouter(prefix="/v1/pairings", tags=["personalisation"], responses=ERRORS)
 AGENT = READER_AGENT
-HELPER = Actor.system("workstation")
+HELPER = WORKSTATION_HELPER
 
 
 class PairingRequest(RequestBody):

@@ -28,11 +28,11 @@ from adapters.http.job_tokens import pairing_code, pin_service_token
 from adapters.http.schemas import ERRORS, Answer, RequestBody
 from domain.card import PAIRING_TIMEOUT
 from domain.errors import InvalidValue, NotFound
-from domain.identity import Actor
+from domain.personalisation import WORKSTATION_HELPER
 from projections import cards, certificates, pin_services
 
 router = APIRouter(tags=["pin services"], responses=ERRORS)
-HELPER = Actor.system("workstation")
+HELPER = WORKSTATION_HELPER
 
 
 class PinServiceStarted(Answer):

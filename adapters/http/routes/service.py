@@ -28,7 +28,7 @@ from adapters.http.schemas import (
     ServiceMe,
     binary,
 )
-from domain.card import MANAGEMENT_KEY_ALGORITHMS
+from domain.card import MANAGEMENT_KEY_ALGORITHMS, renewal_opens_on
 from domain.errors import InvalidValue, NotAllowed
 from domain.identity import Actor
 from domain.picture import jsonable
@@ -76,8 +76,8 @@ def _with_renewal(request: Request, card: dict[str, Any]) -> dict[str, Any]:
     if card["status"] not in ("active", "suspended") or not card.get("expires_at"):
         return card
     window = timedelta(days=lifecycle(request).policy.renewal_window_days)
-    return {**card, "renewal_opens_on": (
-        datetime.fromisoformat(card["expires_at"]) - window).date()}
+    return {**card, "renewal_opens_on": renewal_opens_on(
+        datetime.fromisoformat(card["expires_at"]), window)}
 
 
 class EmailRequest(RequestBody):
