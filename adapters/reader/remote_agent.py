@@ -143,11 +143,21 @@ def write_job(client: httpx.Client, job: dict[str, Any], token: str, piv: PivSes
         return RemoteResult(serial, False, ends)
 
 
+def taken_out(error: BaseException) -> bool:
+    """The reader's word for a card taken out (pyscard's, through adapters.reader.pcsc,
+    or a test's transport): told by name, so no module needs pyscard to ask."""
+    return type(error).__name__ in ("CardRemoved", "NoCard")
+
+
+def pulled_out(error: PersonalisationError) -> bool:
+    """The card was taken out while this step ran."""
+    return error.__cause__ is not None and taken_out(error.__cause__)
+
+
 def failed_step(error: PersonalisationError) -> str:
     """The step a failure is recorded at: a card taken out is what the person did (and
     what the portal then tells them), whichever step it cut short."""
-    pulled = type(error.__cause__).__name__ in ("CardRemoved", "NoCard")
-    return "card_removed" if pulled else error.step
+    return "card_removed" if pulled_out(error) else error.step
 
 
 def report_failure(client: httpx.Client, job: dict[str, Any], token: str, step: str,

@@ -50,7 +50,9 @@ from adapters.reader.remote_agent import (
     check_card,
     checked_card,
     open_job,
+    pulled_out,
     report_failure,
+    taken_out,
     write_job,
 )
 from adapters.reader.status import Blocked, CardError, WrongPin
@@ -217,13 +219,8 @@ class Helper:
             session = self._current()
             if session.state != "ready":
                 raise HelperError("not_ready", session.state)
-            for first, second, what in ((pin, pin_again, "pin"), (puk, puk_again, "puk")):
-                try:
-                    pad_pin(first)
-                except ValueError:
-                    raise HelperError(f"{what}_rules") from None
-                if first != second:
-                    raise HelperError(f"{what}_mismatch")
+            _chosen(pin, pin_again, "pin")
+            _chosen(puk, puk_again, "puk")
             if pin == puk:
                 raise HelperError("pin_equals_puk")
             session.state, session.step = "writing", STEPS[0]
@@ -263,7 +260,7 @@ class Helper:
                                         error.message)
         except PersonalisationError as error:
             session.state = "failed"
-            code = "card_removed" if _pulled_out(error) else (
+            code = "card_removed" if pulled_out(error) else (
                 error.code if error.code != "personalisation_failed" else "write_failed")
             session.error = HelperError(code, f"{error.step}: {error.detail}",
                                         serial=session.serial)
@@ -300,11 +297,8 @@ class Helper:
             session = self._current()
             if session.kind != "pin_unblock" or session.state != "ready":
                 raise HelperError("not_ready", session.state)
-            _check_new_pin(pin, pin_again)
-            try:
-                pad_pin(puk)
-            except ValueError:
-                raise HelperError("puk_rules") from None
+            _chosen(pin, pin_again, "pin")
+            _well_formed(puk, "puk")
             try:
                 with self._card(2.0) as piv:
                     if read_serial(piv) != session.serial:
@@ -324,25 +318,21 @@ class Helper:
                     f"/v1/pin-services/{session.job['job_id']}/result",
                     json={"outcome": outcome},
                     headers={"Authorization": f"Bearer {session.token}"})
+                refusal = None if answer.status_code == 204 else _code_of(answer)
             except httpx.TransportError:
-                # the card has its new PIN (or is blocked for good); only the record waits
-                session.state, session.outcome = "failed", outcome
-                session.error = HelperError(f"{outcome}_not_recorded")
-                return session
-            if answer.status_code != 204:
-                session.state, session.outcome = "failed", outcome
-                session.error = HelperError(f"{outcome}_not_recorded", _code_of(answer))
-                return session
-            session.state, session.outcome = "done", outcome
+                refusal = "api_unreachable"
+            session.outcome = outcome
+            if refusal is None:
+                session.state = "done"
+            else:  # the card has its new PIN (or is blocked for good); the record is missing
+                session.state = "failed"
+                session.error = HelperError(f"{outcome}_not_recorded", refusal)
             return session
 
     def change_pin(self, old: str, new: str, new_again: str) -> None:
         """A PIN change, between the helper and the card alone (nothing is recorded)."""
-        try:
-            pad_pin(old)
-        except ValueError:
-            raise HelperError("pin_rules") from None
-        _check_new_pin(new, new_again)
+        _well_formed(old, "pin")
+        _chosen(new, new_again, "pin")
         if old == new:
             raise HelperError("pin_unchanged")
         with self._lock:
@@ -427,7 +417,7 @@ class Helper:
             except (CardError, PivError, PersonalisationError, HelperError):
                 raise
             except Exception as error:
-                if _removed(error):
+                if taken_out(error):
                     raise HelperError("card_removed_service", str(error)) from None
                 raise
         finally:
@@ -485,29 +475,24 @@ def _code_of(answer: httpx.Response) -> str:
 
 def _card_trouble(error: PersonalisationError) -> HelperError:
     """A card that could not be read as a ZORG-ID card: pulled out, or not one of ours."""
-    if _pulled_out(error):
+    if pulled_out(error):
         return HelperError("card_removed_service", error.detail)
     return HelperError("not_a_zorgid_card", error.detail)
 
 
-def _check_new_pin(pin: str, pin_again: str) -> None:
+def _well_formed(secret: str, what: str) -> None:
+    """A PIN or PUK of 6 to 8 digits (`pin_rules`, `puk_rules`)."""
     try:
-        pad_pin(pin)
+        pad_pin(secret)
     except ValueError:
-        raise HelperError("pin_rules") from None
-    if pin != pin_again:
-        raise HelperError("pin_mismatch")
+        raise HelperError(f"{what}_rules") from None
 
 
-def _removed(error: BaseException) -> bool:
-    """The reader's word for a card taken out (pyscard's, through adapters.reader.pcsc,
-    or a test's transport): told by name, so this module needs no pyscard."""
-    return type(error).__name__ in ("CardRemoved", "NoCard")
-
-
-def _pulled_out(error: PersonalisationError) -> bool:
-    cause = error.__cause__
-    return cause is not None and _removed(cause)
+def _chosen(secret: str, again: str, what: str) -> None:
+    """A new PIN or PUK, well formed and typed the same twice (`pin_mismatch`, ...)."""
+    _well_formed(secret, what)
+    if secret != again:
+        raise HelperError(f"{what}_mismatch")
 
 
 def _close(transport: Transport) -> None:
