@@ -59,9 +59,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "status": "Status", "days_left": "Dagen tot het einde",
         "blank_card": "Dit is een blanco kaart: er staat nog geen ZORG-ID op. Maak er in "
                       "het portaal een kaart van.",
-        "status_active": "actief", "status_suspended": "geschorst",
-        "status_revoked": "ingetrokken", "status_expired": "verlopen",
-        "status_personalising": "wordt gemaakt", "status_blank": "blanco",
         "ends_soon": "Uw kaart loopt binnenkort af. Vraag op tijd een nieuwe kaart aan.",
     },
     "en": {
@@ -113,17 +110,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "status": "Status", "days_left": "Days until it ends",
         "blank_card": "This is a blank card: there is no ZORG-ID on it yet. Make a card of "
                       "it in the portal.",
-        "status_active": "active", "status_suspended": "suspended",
-        "status_revoked": "revoked", "status_expired": "expired",
-        "status_personalising": "being made", "status_blank": "blank",
         "ends_soon": "Your card ends soon. Ask for a new card in time.",
     },
 }
 
-# why a card was revoked, as the portal says it
-TEXTS_REASONS: dict[str, dict[str, str]] = {
-    lang: {key[len("reason_"):]: text for key, text in PORTAL_TEXTS[lang].items()
-           if key.startswith("reason_")} for lang in ("nl", "en")}
+def _portal(lang: str, prefix: str) -> dict[str, str]:
+    """The portal's texts whose key starts with `prefix`, by the rest of the key."""
+    return {key[len(prefix):]: text for key, text in PORTAL_TEXTS[lang].items()
+            if key.startswith(prefix)}
+
+
+# a card's status, and why it was revoked, as the portal says them
+for _lang in TEXTS:
+    TEXTS[_lang].update({key: text for key, text in PORTAL_TEXTS[_lang].items()
+                         if key.startswith("status_")})
+TEXTS_REASONS = {lang: _portal(lang, "reason_") for lang in TEXTS}
 
 # per code: what went wrong and what to do next; {serial} is the job's blank card
 PROBLEMS: dict[str, dict[str, str]] = {
